@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 #include <plugin_loader.hpp>
 
+#include "optimizer_contract.hpp"
+
 #include <vector>
 
 using descent::test::make_optimizer;
@@ -41,4 +43,11 @@ TEST_CASE("sgd rejects a step of the wrong size or dtype", "[sgd]") {
   const float gf[2] = {};
   CHECK(api.step_f32(opt.get(), wf, gf, 2, 0.1, 1) ==
         DESCENT_ERROR_INVALID_ARGUMENT);
+}
+
+TEST_CASE("sgd: state, reset and step numbering contract", "[sgd][contract]") {
+  // sgd keeps no state: its blob is a bare header, which must still be
+  // checked (checksum, size, name, n, dtype) like any other.
+  descent::test::check_optimizer_contract(
+      {.name = "sgd", .other = "momentum", .uses_step_number = false});
 }

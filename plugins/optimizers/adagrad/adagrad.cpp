@@ -1,0 +1,72 @@
+// adagrad — per-coordinate step sizes from the running sum of squared
+// gradients, as torch.optim.Adagrad (PyTorch 1.13 semantics and defaults).
+//
+// Duchi, Hazan & Singer, "Adaptive Subgradient Methods for Online Learning
+// and Stochastic Optimization", JMLR 12, 2011 (diagonal variant). Per step t
+// and element:
+//   clr <- lr / (1 + (t - 1) * lr_decay)
+//   g   <- g + weight_decay * w               (L2 folded into g)
+//   sum <- sum + g * g                        (starts at initial_accumulator)
+//   w   <- w - clr * g / (sqrt(sum) + eps)
+#include <descent/sdk/optimizer.hpp>
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace {
+
+template <class T>
+class Adagrad {
+ public:
+  static constexpr descent_hparam_desc hparams[] = {
+      descent::sdk::learning_rate(1e-2),
+      descent::sdk::real("lr_decay", 0.0, 0.0, 1e3,
+                         "step t uses lr / (1 + (t - 1) * lr_decay)"),
+      descent::sdk::real("weight_decay", 0.0, 0.0, 1e3,
+                         "L2 penalty added to the gradient: g + wd * w"),
+      descent::sdk::real("initial_accumulator_value", 0.0, 0.0, 1e6,
+                         "starting value of the sum of squared gradients"),
+      descent::sdk::real("eps", 1e-10, 0.0, 1.0,
+                         "added to sqrt(sum) so the division is safe"),
+  };
+  static constexpr descent::sdk::Info info{
+      "adagrad", "1.0.0",
+      "steps scaled by the root of the summed squared gradients",
+      "Duchi, Hazan & Singer, JMLR 2011", hparams};
+
+  Adagrad(const descent::sdk::HParams& hp, std::size_t n)
+      : lr_decay_(hp.real("lr_decay")),
+        weight_decay_(static_cast<T>(hp.real("weight_decay"))),
+        eps_(static_cast<T>(hp.real("eps"))),
+        sum_of_squares_(n,
+                        static_cast<T>(hp.real("initial_accumulator_value"))) {}
+
+  void step(std::span<T> w, std::span<const T> g, double lr, std::uint64_t t) {
+    if (t == 0) throw descent::sdk::invalid_argument("step: t is 1-based");
+    const T rate =
+        static_cast<T>(lr / (1.0 + static_cast<double>(t - 1) * lr_decay_));
+    const T wd = weight_decay_;
+    const T eps = eps_;
+    for (std::size_t i = 0; i < w.size(); ++i) {
+      const T gi = g[i] + wd * w[i];
+      sum_of_squares_[i] += gi * gi;
+      w[i] -= rate * gi / (std::sqrt(sum_of_squares_[i]) + eps);
+    }
+  }
+
+  std::array<std::span<T>, 1> state() { return {sum_of_squares_}; }
+
+ private:
+  double lr_decay_;  // used once per step, in double like PyTorch's scalar
+  T weight_decay_;
+  T eps_;
+  std::vector<T> sum_of_squares_;
+};
+
+}  // namespace
+
+DESCENT_EXPORT_OPTIMIZER(Adagrad)
