@@ -1,0 +1,145 @@
+#include "batch_evaluator.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+
+namespace descent::engine {
+
+std::size_t chunk_rows_for(std::size_t rows) {
+  return std::max<std::size_t>(256, (rows + 31) / 32);
+}
+
+namespace {
+
+std::size_t chunk_count(std::size_t rows, std::size_t chunk_rows) {
+  return (rows + chunk_rows - 1) / chunk_rows;
+}
+
+std::size_t count_correct(const double* out, const double* targets,
+                          std::size_t rows, std::size_t cols) {
+  std::size_t correct = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const double* row = out + r * cols;
+    const auto best = static_cast<std::size_t>(
+        std::max_element(row, row + cols) - row);
+    correct += static_cast<double>(best) == targets[r] ? 1 : 0;
+  }
+  return correct;
+}
+
+// Runs body(chunk, first_row, rows) for every chunk; parallel only when there
+// is more than one chunk, so a mini-batch step pays no task overhead.
+template <class Body>
+void for_each_chunk(std::size_t rows, std::size_t chunk_rows, Body&& body) {
+  const std::size_t chunks = chunk_count(rows, chunk_rows);
+  auto run = [&](std::size_t c) {
+    const std::size_t first = c * chunk_rows;
+    body(c, first, std::min(chunk_rows, rows - first));
+  };
+  if (chunks == 1) return run(0);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks, 1),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+                      for (std::size_t c = range.begin(); c < range.end(); ++c)
+                        run(c);
+                    });
+}
+
+}  // namespace
+
+BatchEvaluator::Worker::Worker(const Experiment& e, std::size_t n_inputs,
+                               std::size_t n_outputs)
+    : model(*e.model.component, e.model.hparams, n_inputs, n_outputs),
+      loss(*e.loss.component, e.loss.hparams) {}
+
+BatchEvaluator::BatchEvaluator(const Experiment& experiment,
+                               std::size_t n_inputs, std::size_t n_outputs,
+                               std::size_t n_params)
+    : experiment_(experiment),
+      n_inputs_(n_inputs),
+      n_outputs_(n_outputs),
+      n_params_(n_params) {}
+
+BatchEvaluator::Worker& BatchEvaluator::local_worker(std::size_t rows) {
+  std::unique_ptr<Worker>& w = workers_.local();
+  if (!w) w = std::make_unique<Worker>(experiment_, n_inputs_, n_outputs_);
+  if (w->out.size() < rows * n_outputs_) {  // grows once, then reused
+    w->out.resize(rows * n_outputs_);
+    w->dout.resize(rows * n_outputs_);
+  }
+  return *w;
+}
+
+double BatchEvaluator::loss_and_gradient(const double* params, const double* X,
+                                         const double* Y, std::size_t rows,
+                                         double* grad) {
+  const std::size_t chunk_rows = chunk_rows_for(rows);
+  const std::size_t chunks = chunk_count(rows, chunk_rows);
+  const std::size_t target_cols =
+      experiment_.loss.component->loss->flags & DESCENT_LOSS_CLASS_TARGETS
+          ? 1
+          : n_outputs_;
+  if (chunks > 1 && chunk_grads_.size() < chunks * n_params_)
+    chunk_grads_.resize(chunks * n_params_);
+  if (chunk_losses_.size() < chunks) chunk_losses_.resize(chunks);
+  const double scale = 1.0 / static_cast<double>(rows);
+
+  for_each_chunk(rows, chunk_rows, [&](std::size_t c, std::size_t first,
+                                       std::size_t n) {
+    Worker& w = local_worker(n);
+    const double* x = X + first * n_inputs_;
+    w.model.forward(params, x, n, w.out.data());
+    chunk_losses_[c] = w.loss.value_and_grad(
+        w.out.data(), Y + first * target_cols, n, n_outputs_, scale,
+        w.dout.data());
+    double* g = chunks == 1 ? grad : chunk_grads_.data() + c * n_params_;
+    w.model.backward(params, x, n, w.dout.data(), g);
+  });
+
+  double loss = chunk_losses_[0];
+  for (std::size_t c = 1; c < chunks; ++c) loss += chunk_losses_[c];
+  if (chunks > 1) {
+    std::copy_n(chunk_grads_.data(), n_params_, grad);
+    for (std::size_t c = 1; c < chunks; ++c) {
+      const double* part = chunk_grads_.data() + c * n_params_;
+      for (std::size_t i = 0; i < n_params_; ++i) grad[i] += part[i];
+    }
+  }
+  return loss;
+}
+
+Evaluation BatchEvaluator::evaluate(const double* params, const Dataset& data) {
+  if (data.rows == 0) return {kNotMeasured, kNotMeasured};
+  const std::size_t chunk_rows = chunk_rows_for(data.rows);
+  const std::size_t chunks = chunk_count(data.rows, chunk_rows);
+  chunk_losses_.resize(std::max(chunk_losses_.size(), chunks));
+  chunk_correct_.assign(chunks, 0);
+  const double scale = 1.0 / static_cast<double>(data.rows);
+  const bool classes = data.n_classes > 0;
+
+  for_each_chunk(data.rows, chunk_rows, [&](std::size_t c, std::size_t first,
+                                            std::size_t n) {
+    Worker& w = local_worker(n);
+    const double* targets = data.targets.data() + first * data.n_targets;
+    w.model.forward(params, data.features.data() + first * n_inputs_, n,
+                    w.out.data());
+    chunk_losses_[c] = w.loss.value_and_grad(w.out.data(), targets, n,
+                                             n_outputs_, scale, nullptr);
+    if (classes)
+      chunk_correct_[c] = count_correct(w.out.data(), targets, n, n_outputs_);
+  });
+
+  Evaluation result;
+  std::size_t correct = 0;
+  for (std::size_t c = 0; c < chunks; ++c) {
+    result.loss += chunk_losses_[c];
+    correct += chunk_correct_[c];
+  }
+  result.accuracy = classes ? static_cast<double>(correct) /
+                                  static_cast<double>(data.rows)
+                            : kNotMeasured;
+  return result;
+}
+
+}  // namespace descent::engine

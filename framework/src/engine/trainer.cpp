@@ -1,0 +1,282 @@
+#include <descent/errors.hpp>
+#include <descent/sdk/random.hpp>
+#include <descent/trainer.hpp>
+
+#include "batch_evaluator.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+namespace descent {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+bool all_finite(const std::vector<double>& values) {
+  for (double v : values)
+    if (!std::isfinite(v)) return false;
+  return true;
+}
+
+std::uint64_t stream_seed(const Experiment& e, StreamPurpose purpose) {
+  return sdk::RandomStream{e.seed, static_cast<std::uint64_t>(purpose)}
+      .next_u64();
+}
+
+double learning_rate(const Experiment& e) {
+  return e.optimizer.hparams.values.at(0).number;  // "lr" is always first
+}
+
+// Copies the rows named by `order[first, first + n)` into contiguous buffers.
+void gather(const Dataset& data, const std::vector<std::size_t>& order,
+            std::size_t first, std::size_t n, std::vector<double>& X,
+            std::vector<double>& Y) {
+  const std::size_t f = data.n_features, t = data.n_targets;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t row = order[first + i];
+    std::copy_n(data.features.data() + row * f, f, X.data() + i * f);
+    std::copy_n(data.targets.data() + row * t, t, Y.data() + i * t);
+  }
+}
+
+bool should_log(const TrainerSpec& t, std::uint64_t epoch, bool last) {
+  return last || epoch % t.log_every == 0;
+}
+
+class DataTrainer {
+ public:
+  DataTrainer(const Experiment& e, const TrainTest& data,
+              TrainingObserver& observer)
+      : e_(e),
+        train_(data.train),
+        test_(data.test),
+        observer_(observer),
+        n_outputs_(train_.n_classes > 0 ? train_.n_classes
+                                        : train_.n_targets),
+        init_model_(*e.model.component, e.model.hparams, train_.n_features,
+                    n_outputs_),
+        params_(init_model_.param_count()),
+        grad_(params_.size()),
+        optimizer_(*e.optimizer.component, e.optimizer.hparams,
+                   params_.size(), DESCENT_DTYPE_F64),
+        evaluator_(e, train_.n_features, n_outputs_, params_.size()) {
+    init_model_.init(params_, stream_seed(e, StreamPurpose::init));
+    batch_ = e.trainer.batch_size == 0
+                 ? train_.rows
+                 : std::min(e.trainer.batch_size, train_.rows);
+    order_.resize(train_.rows);
+    std::iota(order_.begin(), order_.end(), std::size_t{0});
+    if (batch_ < train_.rows) {  // full batch reads the data set in place
+      X_.resize(batch_ * train_.n_features);
+      Y_.resize(batch_ * train_.n_targets);
+    }
+  }
+
+  RunResult run() {
+    result_.classifier = train_.n_classes > 0;
+    record_initial_point();
+    for (std::uint64_t epoch = 1; !budget_spent(epoch); ++epoch) {
+      if (!run_epoch(epoch)) break;
+    }
+    return result_;
+  }
+
+ private:
+  bool budget_spent(std::uint64_t epoch) const {
+    const TrainerSpec& t = e_.trainer;
+    return (t.epochs > 0 && epoch > t.epochs) ||
+           (t.steps > 0 && step_ >= t.steps);
+  }
+
+  void record_initial_point() {
+    const auto initial = evaluator_.evaluate(params_.data(), train_);
+    result_.initial_loss = initial.loss;
+    EpochRecord r = evaluate_test(0);
+    r.train_loss = initial.loss;
+    publish(r, true);
+  }
+
+  EpochRecord evaluate_test(std::uint64_t epoch) {
+    EpochRecord r;
+    r.epoch = epoch;
+    r.steps = step_;
+    r.lr = learning_rate(e_);
+    const auto test = evaluator_.evaluate(params_.data(), test_);
+    r.test_loss = test.loss;
+    r.test_accuracy = test.accuracy;
+    r.seconds = seconds_since(start_);
+    return r;
+  }
+
+  void publish(const EpochRecord& r, bool force) {
+    result_.last = r;
+    if (force || should_log(e_.trainer, r.epoch, false))
+      observer_.on_epoch(r);
+  }
+
+  void diverge(EpochRecord r, std::string reason) {
+    result_.status = RunStatus::diverged;
+    result_.reason = std::move(reason);
+    publish(r, true);
+  }
+
+  // One pass over the shuffled rows; false when the run must stop.
+  bool run_epoch(std::uint64_t epoch) {
+    if (batch_ < train_.rows)
+      sdk::RandomStream{e_.seed, static_cast<std::uint64_t>(
+                                     StreamPurpose::shuffle),
+                        epoch}
+          .shuffle(std::span<std::size_t>(order_));
+    double loss_sum = 0.0;
+    std::size_t seen = 0;
+    for (std::size_t first = 0; first < train_.rows; first += batch_) {
+      const std::size_t n = std::min(batch_, train_.rows - first);
+      const double loss = step(first, n);
+      loss_sum += loss * static_cast<double>(n);
+      seen += n;
+      if (!std::isfinite(loss) || !all_finite(grad_)) {
+        EpochRecord r = evaluate_test(epoch);
+        r.train_loss = loss;
+        diverge(r, "loss or gradient became NaN/Inf at step " +
+                       std::to_string(step_));
+        return false;
+      }
+      if (e_.trainer.steps > 0 && step_ >= e_.trainer.steps) break;
+    }
+    EpochRecord r = evaluate_test(epoch);
+    r.train_loss = loss_sum / static_cast<double>(seen);
+    const double limit = e_.trainer.divergence_factor * result_.initial_loss;
+    if (!std::isfinite(r.train_loss) || r.train_loss > limit) {
+      diverge(r, "train loss " + format_number(r.train_loss) + " exceeds " +
+                     format_number(e_.trainer.divergence_factor) +
+                     " x the initial loss " +
+                     format_number(result_.initial_loss));
+      return false;
+    }
+    publish(r, budget_spent(epoch + 1));
+    return true;
+  }
+
+  // Loss of one batch at the current point; then the optimizer's step.
+  double step(std::size_t first, std::size_t n) {
+    const double* X = train_.features.data() + first * train_.n_features;
+    const double* Y = train_.targets.data() + first * train_.n_targets;
+    if (batch_ < train_.rows) {
+      gather(train_, order_, first, n, X_, Y_);
+      X = X_.data();
+      Y = Y_.data();
+    }
+    const double loss =
+        evaluator_.loss_and_gradient(params_.data(), X, Y, n, grad_.data());
+    if (std::isfinite(loss) && all_finite(grad_))
+      optimizer_.step(std::span<double>(params_),
+                      std::span<const double>(grad_), learning_rate(e_),
+                      ++step_);
+    return loss;
+  }
+
+  const Experiment& e_;
+  const Dataset& train_;
+  const Dataset& test_;
+  TrainingObserver& observer_;
+  std::size_t n_outputs_;
+  Model init_model_;
+  std::vector<double> params_, grad_;
+  Optimizer optimizer_;
+  engine::BatchEvaluator evaluator_;
+  std::size_t batch_ = 0;
+  std::vector<std::size_t> order_;
+  std::vector<double> X_, Y_;
+  std::uint64_t step_ = 0;
+  Clock::time_point start_ = Clock::now();
+  RunResult result_;
+};
+
+// Analytic objectives: the model's single output is the loss; one step is
+// one epoch.
+RunResult train_analytic(const Experiment& e, TrainingObserver& observer) {
+  const auto start = Clock::now();
+  Model model(*e.model.component, e.model.hparams, 0, 1);
+  std::vector<double> params(model.param_count()), grad(params.size());
+  model.init(params, stream_seed(e, StreamPurpose::init));
+  Optimizer optimizer(*e.optimizer.component, e.optimizer.hparams,
+                      params.size(), DESCENT_DTYPE_F64);
+  const double one = 1.0;
+  auto value_at = [&] {
+    double f = 0.0;
+    model.forward(params.data(), nullptr, 1, &f);
+    return f;
+  };
+  auto make_record = [&](std::uint64_t step, double f) {
+    EpochRecord r;
+    r.epoch = r.steps = step;
+    r.train_loss = f;
+    r.lr = learning_rate(e);
+    r.seconds = seconds_since(start);
+    r.params = params;
+    return r;
+  };
+
+  RunResult result;
+  result.analytic = true;
+  result.initial_loss = value_at();
+  result.last = make_record(0, result.initial_loss);
+  observer.on_epoch(result.last);
+  const double limit = e.trainer.divergence_factor *
+                       std::abs(result.initial_loss);
+  for (std::uint64_t t = 1; t <= e.trainer.steps; ++t) {
+    const double f = value_at();
+    model.backward(params.data(), nullptr, 1, &one, grad.data());
+    if (!std::isfinite(f) || !all_finite(grad)) {
+      result.status = RunStatus::diverged;
+      result.reason = "objective or gradient became NaN/Inf at step " +
+                      std::to_string(t);
+      result.last = make_record(t - 1, f);
+      observer.on_epoch(result.last);
+      break;
+    }
+    optimizer.step(std::span<double>(params), std::span<const double>(grad),
+                   learning_rate(e), t);
+    const double after = value_at();
+    result.last = make_record(t, after);
+    const bool blew_up = !std::isfinite(after) ||
+                         (result.initial_loss > 0.0 && after > limit);
+    if (blew_up) {
+      result.status = RunStatus::diverged;
+      result.reason = "objective " + format_number(after) + " exceeds " +
+                      format_number(e.trainer.divergence_factor) +
+                      " x its initial value";
+    }
+    if (blew_up || should_log(e.trainer, t, t == e.trainer.steps))
+      observer.on_epoch(result.last);
+    if (blew_up) break;
+  }
+  return result;
+}
+
+}  // namespace
+
+RunResult train(const Experiment& experiment, const TrainTest& data,
+                TrainingObserver& observer) {
+  if (experiment.analytic()) return train_analytic(experiment, observer);
+  if (data.train.rows == 0)
+    throw InputError("experiment '" + experiment.name +
+                     "': the training set is empty");
+  const bool class_targets = (experiment.loss.component->loss->flags &
+                              DESCENT_LOSS_CLASS_TARGETS) != 0;
+  if (class_targets != (data.train.n_classes > 0))
+    throw InputError(
+        "loss '" + std::string(experiment.loss.component->name()) +
+        (class_targets ? "' expects class labels, but the data has real targets"
+                       : "' expects real targets, but the data has class "
+                         "labels (use cross_entropy)"));
+  DataTrainer trainer(experiment, data, observer);
+  return trainer.run();
+}
+
+}  // namespace descent

@@ -1,0 +1,41 @@
+// descent — gradient-descent experiments with plugin optimizers.
+#include "cli.hpp"
+
+#include <descent/errors.hpp>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace {
+
+const char* const kUsage =
+    "usage: descent <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run EXPERIMENT.ini [--section.key=value ...]   train as configured\n"
+    "  plugins [show NAME]                            list plugins / show "
+    "one\n"
+    "\n"
+    "`descent <command> --help` describes a command.\n"
+    "Exit codes: 0 ok, 1 run failed or diverged, 2 bad input.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> all(argv + 1, argv + argc);
+  if (all.empty() || all[0] == "--help" || all[0] == "-h" ||
+      all[0] == "help") {
+    std::cout << kUsage;
+    return all.empty() ? descent::kExitBadInput : descent::kExitOk;
+  }
+  const std::string command = all[0];
+  const std::vector<std::string> args(all.begin() + 1, all.end());
+  std::vector<std::string> command_line(argv, argv + argc);
+  return descent::cli::guarded_main([&] {
+    if (command == "run") return descent::cli::run_command(args, command_line);
+    if (command == "plugins") return descent::cli::plugins_command(args);
+    throw descent::InputError("unknown command '" + command +
+                              "' (commands: run, plugins; see descent --help)");
+  });
+}
