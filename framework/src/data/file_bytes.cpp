@@ -1,0 +1,156 @@
+// Whole-file reads and gzip decompression for the data readers. Reading a
+// file in one call and inflating into one buffer is what keeps Fashion-MNIST
+// (26 MB compressed, 47 MB raw) well under a second.
+#include "file_bytes.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <new>
+
+#include "descent/errors.hpp"
+
+namespace descent::data_detail {
+namespace fs = std::filesystem;
+
+std::string describe(const fs::path& file, const std::string& what) {
+  return file.string() + ": " + what;
+}
+
+namespace {
+
+[[noreturn]] void fail(const fs::path& file, const std::string& what) {
+  throw InputError(describe(file, what));
+}
+
+void require_regular_file(const fs::path& file) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(file, ec);
+  if (!fs::exists(status)) fail(file, "file not found");
+  if (fs::is_directory(status)) fail(file, "is a directory, expected a file");
+}
+
+using FileHandle = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+
+}  // namespace
+
+Bytes read_file_bytes(const fs::path& file) {
+  require_regular_file(file);
+  FileHandle handle(std::fopen(file.c_str(), "rb"), &std::fclose);
+  if (!handle) fail(file, std::string("cannot open: ") + std::strerror(errno));
+  std::error_code ec;
+  const auto size = fs::file_size(file, ec);
+  if (ec) fail(file, "cannot read its size: " + ec.message());
+  Bytes bytes(static_cast<std::size_t>(size));
+  const std::size_t got =
+      std::fread(bytes.data(), 1, bytes.size(), handle.get());
+  if (got != bytes.size()) {
+    fail(file, "read error: expected " + std::to_string(bytes.size()) +
+                   " bytes, got " + std::to_string(got));
+  }
+  return bytes;
+}
+
+bool is_gzip(std::span<const unsigned char> bytes) {
+  return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
+}
+
+namespace {
+
+// zlib's stream state, released on every path out.
+class Inflater {
+ public:
+  explicit Inflater(const fs::path& file) {
+    // 16 + MAX_WBITS: expect a gzip wrapper, not raw zlib.
+    if (inflateInit2(&stream_, 16 + MAX_WBITS) != Z_OK) {
+      fail(file, "cannot start gzip decompression");
+    }
+  }
+  ~Inflater() { inflateEnd(&stream_); }
+  Inflater(const Inflater&) = delete;
+  Inflater& operator=(const Inflater&) = delete;
+  z_stream& stream() { return stream_; }
+
+ private:
+  z_stream stream_{};
+};
+
+// zlib counts in uInt; feed at most this much per call so inputs or
+// outputs beyond 4 GiB still work.
+constexpr std::size_t kMaxChunk = std::size_t{1} << 30;
+
+uInt chunk(std::size_t remaining) {
+  return static_cast<uInt>(std::min(remaining, kMaxChunk));
+}
+
+// The gzip trailer's ISIZE (uncompressed size mod 2^32) is a good first
+// guess at the output size; cap it by deflate's best ratio (about 1032:1)
+// so a corrupt trailer cannot ask for a huge buffer.
+std::size_t initial_output_size(std::span<const unsigned char> gz) {
+  if (gz.size() < 4) return 4096;
+  const unsigned char* t = gz.data() + gz.size() - 4;
+  const std::size_t isize = std::size_t{t[0]} | std::size_t{t[1]} << 8 |
+                            std::size_t{t[2]} << 16 | std::size_t{t[3]} << 24;
+  return std::clamp<std::size_t>(isize, 4096, gz.size() * 1032);
+}
+
+}  // namespace
+
+Bytes gunzip(std::span<const unsigned char> gz, const fs::path& file) {
+  Inflater inflater(file);
+  z_stream& zs = inflater.stream();
+  Bytes out(initial_output_size(gz));
+  std::size_t in_pos = 0;
+  std::size_t out_pos = 0;
+  for (;;) {
+    if (out_pos == out.size()) out.resize(out.size() * 2);
+    zs.next_in = const_cast<Bytef*>(gz.data() + in_pos);  // zlib never writes
+    zs.avail_in = chunk(gz.size() - in_pos);
+    zs.next_out = out.data() + out_pos;
+    zs.avail_out = chunk(out.size() - out_pos);
+    const uInt avail_in_before = zs.avail_in;
+    const uInt avail_out_before = zs.avail_out;
+    const int rc = inflate(&zs, Z_NO_FLUSH);
+    in_pos += avail_in_before - zs.avail_in;
+    out_pos += avail_out_before - zs.avail_out;
+
+    if (rc == Z_STREAM_END) {
+      if (in_pos == gz.size()) break;
+      // RFC 1952 allows several members back to back (`cat a.gz b.gz`).
+      if (!is_gzip(gz.subspan(in_pos))) {
+        fail(file, "trailing bytes after the gzip stream: " +
+                       std::to_string(gz.size() - in_pos) +
+                       " bytes that are not another gzip member");
+      }
+      inflateReset(&zs);
+    } else if (rc == Z_DATA_ERROR) {
+      fail(file, std::string("corrupt gzip stream: ") +
+                     (zs.msg ? zs.msg : "invalid data"));
+    } else if (rc == Z_MEM_ERROR) {
+      throw std::bad_alloc();
+    } else if (rc == Z_BUF_ERROR && in_pos == gz.size()) {
+      fail(file, "truncated gzip stream: it ends after " +
+                     std::to_string(gz.size()) +
+                     " bytes, before its end-of-stream marker");
+    } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      fail(file,
+           "gzip decompression failed (zlib code " + std::to_string(rc) + ")");
+    }
+    // Z_OK, or Z_BUF_ERROR with input left: the output buffer is full.
+  }
+  out.resize(out_pos);
+  return out;
+}
+
+Bytes read_data_file(const fs::path& file) {
+  Bytes bytes = read_file_bytes(file);
+  if (is_gzip(bytes)) return gunzip(bytes, file);
+  return bytes;
+}
+
+}  // namespace descent::data_detail
