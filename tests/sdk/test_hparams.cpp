@@ -243,12 +243,9 @@ TEST_CASE("parse_int_list rejects anything else, naming the key",
   }
 }
 
-// Known bug in sdk/hparams.hpp (reported): parse_int_list accepts a trailing
-// comma and, through std::stoll, leading spaces and '+'. The contract says
-// it throws on anything but comma-separated positive integers. Remove
-// [!shouldfail] once fixed; Catch then reports this test as passing again.
+// The contract: anything but comma-separated positive integers throws.
 TEST_CASE("parse_int_list rejects a trailing comma, spaces and signs",
-          "[sdk][hparams][!shouldfail]") {
+          "[sdk][hparams]") {
   for (const char* text : {"1,", "128,64,", " 1", "+1", "1, 2"}) {
     INFO("text '" << text << "'");
     CHECK_THROWS_AS(sdk::parse_int_list(text, "hidden_sizes"), sdk::Error);

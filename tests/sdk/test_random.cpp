@@ -50,10 +50,11 @@ TEST_CASE("SplitMix64 matches the published reference", "[sdk][random]") {
   REQUIRE(first == 0xe220a8397b1dcdafULL);
   CHECK(descent::sdk::splitmix64_mix(0x9e3779b97f4a7c15ULL) == first);
 
-  // With an empty key the stream's k-th draw is mix(k * gamma): exactly the
-  // reference generator seeded with 0.
+  // With an empty key the stream's k-th draw is mix(start + k * gamma):
+  // exactly the reference generator seeded with the stream's documented
+  // non-zero start (the first 64 bits of the SHA-512 IV, 0x6a09e667f3bcc909).
   RandomStream stream({});
-  ReferenceSplitMix64 again{0};
+  ReferenceSplitMix64 again{0x6a09e667f3bcc909ULL};
   for (int i = 0; i < 8; ++i) {
     INFO("draw " << i);
     CHECK(stream.next_u64() == again.next());
@@ -71,6 +72,15 @@ TEST_CASE("different keys give unrelated sequences", "[sdk][random]") {
   CHECK(agreements(base, draws(RandomStream({43, 7, 3}), 256)) == 0);
   CHECK(agreements(base, draws(RandomStream({42, 7}), 256)) == 0);
   CHECK(agreements(base, draws(RandomStream({42, 7, 3, 0}), 256)) == 0);
+  // An empty key and the key {0} share no draw, not even shifted.
+  {
+    const auto empty_key = draws(RandomStream({}), 256);
+    const auto zero_key = draws(RandomStream({0}), 256);
+    std::size_t shared = 0;
+    for (std::uint64_t x : empty_key)
+      shared += std::count(zero_key.begin(), zero_key.end(), x);
+    CHECK(shared == 0);
+  }
   // Key order matters.
   CHECK(agreements(draws(RandomStream({1, 2}), 256),
                    draws(RandomStream({2, 1}), 256)) == 0);

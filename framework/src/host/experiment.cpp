@@ -85,7 +85,7 @@ DataSpec resolve_data(Settings& s) {
     return d;
   }
   if (source == "none") return d;
-  d.test_fraction = s.real("data.test_fraction", 0.2, 0.0, 0.9);
+  d.test_fraction = s.real("data.test_fraction", 0.2, 0.01, 0.9);
   if (source == "csv") {
     d.source = DataSource::csv;
     d.path = s.required_text("data.path");

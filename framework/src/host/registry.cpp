@@ -74,6 +74,9 @@ std::optional<std::string> check_descriptor(const descent_descriptor& d,
   if (d.kind != expected_kind)
     return std::string("descriptor kind is not ") + kind_name(expected_kind);
   if (!is_identifier(d.name)) return "component name must match [a-z0-9_]+";
+  if (std::char_traits<char>::length(d.name) >= DESCENT_STATE_NAME_CAPACITY)
+    return "component name longer than " +
+           std::to_string(DESCENT_STATE_NAME_CAPACITY - 1) + " characters";
   const std::string where = std::string("'") + d.name + "': ";
   if (d.version == nullptr || *d.version == '\0')
     return where + "missing version";

@@ -14,6 +14,7 @@
 #include <descent/sdk/error.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -91,6 +92,14 @@ inline descent_hparam_value default_value(const descent_hparam_desc& desc) {
   return {desc.default_value, desc.default_text};
 }
 
+// Shortest text that reads back as the same double: "1e-08", not
+// "0.000000".
+inline std::string number_text(double value) {
+  char buffer[32];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return ec == std::errc() ? std::string(buffer, end) : std::string("?");
+}
+
 // Why `value` is not acceptable for `desc`, or nothing when it is. Shared by
 // the host (config validation) and the SDK (defence at create()).
 inline std::optional<std::string> check_value(const descent_hparam_desc& desc,
@@ -103,8 +112,8 @@ inline std::optional<std::string> check_value(const descent_hparam_desc& desc,
       if (desc.type == DESCENT_HPARAM_INT && x != std::floor(x))
         return "expected an integer";
       if (x < desc.min_value || x > desc.max_value)
-        return "expected a value in [" + std::to_string(desc.min_value) +
-               ", " + std::to_string(desc.max_value) + "]";
+        return "expected a value in [" + number_text(desc.min_value) +
+               ", " + number_text(desc.max_value) + "]";
       return std::nullopt;
     case DESCENT_HPARAM_BOOL:
       if (x != 0.0 && x != 1.0) return "expected true or false";
@@ -126,7 +135,9 @@ class HParams {
  public:
   HParams(std::span<const descent_hparam_desc> declared,
           const descent_hparam_value* values, std::uint32_t count)
-      : declared_(declared), values_(values, count) {
+      : declared_(declared), values_(values, values ? count : 0) {
+    if (count > 0 && values == nullptr)
+      throw invalid_argument("hyperparameter values are NULL");
     if (count != declared.size())
       throw invalid_argument("expected " + std::to_string(declared.size()) +
                              " hyperparameter values, got " +
@@ -162,29 +173,28 @@ class HParams {
   std::span<const descent_hparam_value> values_;
 };
 
-// "128,64" -> {128, 64}; "" -> {}. Throws on anything else.
+// "128,64" -> {128, 64}; "" -> {}. Anything else (spaces, signs, empty
+// items, trailing commas, zero) throws, naming `what`.
 inline std::vector<std::int64_t> parse_int_list(std::string_view text,
                                                 std::string_view what) {
   std::vector<std::int64_t> out;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const std::size_t comma = std::min(text.find(',', pos), text.size());
-    const std::string item(text.substr(pos, comma - pos));
-    std::size_t used = 0;
-    long long value = 0;
-    try {
-      value = std::stoll(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size() || value <= 0)
-      throw invalid_argument(std::string(what) +
-                             ": expected comma-separated positive integers, "
-                             "got '" + std::string(text) + "'");
+  if (text.empty()) return out;
+  auto fail = [&]() {
+    return invalid_argument(std::string(what) +
+                            ": expected comma-separated positive integers, "
+                            "got '" + std::string(text) + "'");
+  };
+  const char* cursor = text.data();
+  const char* const end = text.data() + text.size();
+  while (true) {
+    const char* item_end = std::find(cursor, end, ',');
+    std::int64_t value = 0;
+    const auto [ptr, ec] = std::from_chars(cursor, item_end, value);
+    if (ec != std::errc() || ptr != item_end || value <= 0) throw fail();
     out.push_back(value);
-    pos = comma + 1;
+    if (item_end == end) return out;
+    cursor = item_end + 1;  // past the comma: an empty tail item fails above
   }
-  return out;
 }
 
 }  // namespace descent::sdk

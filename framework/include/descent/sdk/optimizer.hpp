@@ -41,12 +41,19 @@ class StoredHParams {
  public:
   StoredHParams(std::span<const descent_hparam_desc> declared,
                 const descent_hparam_value* values, std::uint32_t count)
-      : declared_(declared), values_(values, values + count) {
+      : declared_(declared),
+        values_(checked(values, count), checked(values, count) + count) {
     texts_.reserve(count);
     for (auto& v : values_) {
       texts_.emplace_back(v.text != nullptr ? v.text : "");
       if (v.text != nullptr) v.text = texts_.back().c_str();
     }
+  }
+  static const descent_hparam_value* checked(const descent_hparam_value* v,
+                                             std::uint32_t count) {
+    if (count > 0 && v == nullptr)
+      throw invalid_argument("hyperparameter values are NULL");
+    return v;
   }
   StoredHParams(StoredHParams&&) = default;  // strings keep their buffers
   StoredHParams(const StoredHParams&) = delete;
@@ -66,6 +73,9 @@ class StoredHParams {
 template <template <class> class Impl>
 class OptimizerAdapter {
   using Info64 = Impl<double>;
+  static_assert(std::char_traits<char>::length(Info64::info.name) <
+                    DESCENT_STATE_NAME_CAPACITY,
+                "component names must fit the state blob header");
 
   static constexpr std::uint32_t state_version() {
     if constexpr (requires { Info64::state_version; })
@@ -79,13 +89,18 @@ class OptimizerAdapter {
         : hparams(std::move(hp)), n_params(n), dtype(type) {
       rebuild();
     }
+    // Builds the new object before replacing the old one, so a constructor
+    // that throws (e.g. bad_alloc) leaves the instance usable.
     void rebuild() {
       const HParams hp = hparams.view();
       const auto n = static_cast<std::size_t>(n_params);
-      if (dtype == DESCENT_DTYPE_F32)
-        f32.emplace(hp, n);
-      else
-        f64.emplace(hp, n);
+      if (dtype == DESCENT_DTYPE_F32) {
+        std::optional<Impl<float>> fresh(std::in_place, hp, n);
+        f32.swap(fresh);
+      } else {
+        std::optional<Impl<double>> fresh(std::in_place, hp, n);
+        f64.swap(fresh);
+      }
     }
     StateIdentity identity() const {
       return {Info64::info.name, state_version(), dtype, n_params};
@@ -129,6 +144,7 @@ class OptimizerAdapter {
                              std::uint64_t t) noexcept {
     Instance* s = self(p);
     return guarded(s->last_error, [&] {
+      if (t == 0) throw invalid_argument("step: t is 1-based, got 0");
       if (n != s->n_params)
         throw invalid_argument("step: n = " + std::to_string(n) +
                                ", instance was created for " +

@@ -9,10 +9,12 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <numbers>
 #include <span>
+#include <utility>
 
 namespace descent::sdk {
 
@@ -38,7 +40,9 @@ class RandomStream {
   double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
 
   // Uniform integer in [0, n), unbiased (rejection of the short last range).
+  // Precondition: n > 0 (n == 0 returns 0).
   std::uint64_t below(std::uint64_t n) {
+    if (n == 0) return 0;
     const std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
     std::uint64_t x = next_u64();
     while (x >= limit) x = next_u64();
@@ -64,7 +68,8 @@ class RandomStream {
 
  private:
   static constexpr std::uint64_t kGamma = 0x9e3779b97f4a7c15ULL;
-  std::uint64_t key_ = 0;
+  // Non-zero start: mix(0) == 0 would make keys {} and {0} collide.
+  std::uint64_t key_ = 0x6a09e667f3bcc909ULL;
   std::uint64_t counter_ = 0;
 };
 
