@@ -1,6 +1,7 @@
 // descent plugins — what is loaded, from where, and what failed to load.
 #include "cli.hpp"
 
+#include <descent/catalog.hpp>
 #include <descent/errors.hpp>
 #include <descent/settings.hpp>
 
@@ -16,7 +17,8 @@ po::options_description plugins_options() {
       "Lists the loaded optimizers, models and losses, then the files that "
       "failed to load.\n`show NAME` prints a plugin's hyperparameters, which "
       "are experiment keys <kind>.<name>.\n\noptions");
-  options.add_options()("help,h", "show this help");
+  options.add_options()("help,h", "show this help")(
+      "markdown", "print the catalog as Markdown (plugins/README.md)");
   add_plugin_options(options);
   return options;
 }
@@ -45,16 +47,6 @@ std::string type_text(const descent_hparam_desc& h) {
     case DESCENT_HPARAM_BOOL: return "bool";
     case DESCENT_HPARAM_CHOICE: return "choice";
     default: return "text";
-  }
-}
-
-std::string default_text(const descent_hparam_desc& h) {
-  switch (h.type) {
-    case DESCENT_HPARAM_BOOL: return h.default_value != 0 ? "true" : "false";
-    case DESCENT_HPARAM_CHOICE:
-      return h.choices[static_cast<std::size_t>(h.default_value)];
-    case DESCENT_HPARAM_TEXT: return std::string("\"") + h.default_text + "\"";
-    default: return format_number(h.default_value);
   }
 }
 
@@ -105,6 +97,10 @@ int plugins_command(const std::vector<std::string>& args) {
   const auto words = vm.count("words")
                          ? vm["words"].as<std::vector<std::string>>()
                          : std::vector<std::string>{};
+  if (vm.count("markdown")) {
+    std::cout << plugins_markdown(registry);
+    return kExitOk;
+  }
   if (words.empty()) {
     list_plugins(registry);
     return kExitOk;

@@ -1,0 +1,232 @@
+// The trainer: batch, stochastic and mini-batch descent as one loop, checked
+// against independent computations; determinism across thread counts.
+#include <descent/data.hpp>
+#include <descent/errors.hpp>
+#include <descent/experiment.hpp>
+#include <descent/trainer.hpp>
+
+#include <catch2/catch.hpp>
+#include <tbb/task_arena.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace descent;
+
+namespace {
+
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+const Registry& builtin() {
+  static const Registry registry = [] {
+    Registry r;
+    r.scan({DESCENT_TEST_PLUGIN_DIR});
+    return r;
+  }();
+  return registry;
+}
+
+struct Collect : TrainingObserver {
+  std::vector<EpochRecord> records;
+  void on_epoch(const EpochRecord& r) override { records.push_back(r); }
+};
+
+struct Outcome {
+  RunResult result;
+  std::vector<EpochRecord> records;
+  TrainTest data;
+};
+
+Outcome run(Pairs pairs, int threads = 2) {
+  Settings settings = Settings::from_pairs(pairs);
+  const Experiment e = resolve_experiment(settings, builtin());
+  Outcome out;
+  out.data = load_data(e);
+  Collect collect;
+  tbb::task_arena arena(threads);
+  out.result = arena.execute([&] { return train(e, out.data, collect); });
+  out.records = std::move(collect.records);
+  return out;
+}
+
+Pairs linear_regression(const std::string& batch, const std::string& lr,
+                        const std::string& epochs) {
+  return {{"model.name", "linear"},       {"loss.name", "mse"},
+          {"optimizer.name", "sgd"},      {"optimizer.lr", lr},
+          {"data.source", "linear"},      {"data.rows", "1000"},
+          {"data.features", "5"},         {"data.noise", "0.1"},
+          {"trainer.batch_size", batch},  {"trainer.epochs", epochs},
+          {"experiment.seed", "3"}};
+}
+
+// Sets `key` in `pairs`, replacing an earlier value.
+void set(Pairs& pairs, const std::string& key, const std::string& value) {
+  for (auto& [k, v] : pairs)
+    if (k == key) {
+      v = value;
+      return;
+    }
+  pairs.emplace_back(key, value);
+}
+
+// Mean squared error of x.w + b on a data set, written out directly.
+double mse(const Dataset& d, const std::vector<double>& w, double b) {
+  double sum = 0.0;
+  for (std::size_t r = 0; r < d.rows; ++r) {
+    double y = b;
+    for (std::size_t j = 0; j < d.n_features; ++j)
+      y += d.features[r * d.n_features + j] * w[j];
+    sum += (y - d.targets[r]) * (y - d.targets[r]);
+  }
+  return sum / static_cast<double>(d.rows);
+}
+
+bool same_bits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("full-batch gradient descent takes w - lr * grad of the whole set",
+          "[engine][trainer]") {
+  const double lr = 0.1;
+  const Outcome o = run(linear_regression("full", "0.1", "2"));
+  REQUIRE(o.records.size() == 3);  // epochs 0, 1, 2
+  const Dataset& train = o.data.train;
+
+  // linear starts at zero (init_scale 0). Gradient of the mean squared error
+  // at w = 0, b = 0: dL/dw_j = -2/N sum_r y_r x_rj, dL/db = -2/N sum_r y_r.
+  const auto n = static_cast<double>(train.rows);
+  std::vector<double> w(train.n_features, 0.0);
+  double b = 0.0;
+  for (std::size_t r = 0; r < train.rows; ++r) {
+    const double y = train.targets[r];
+    for (std::size_t j = 0; j < train.n_features; ++j)
+      w[j] += lr * 2.0 / n * y * train.features[r * train.n_features + j];
+    b += lr * 2.0 / n * y;
+  }
+  // Epoch 1 reports the loss at w0 (its only step starts there); epoch 2 the
+  // loss at w1 = w0 - lr * grad.
+  CHECK(o.records[1].train_loss ==
+        Approx(mse(train, std::vector<double>(train.n_features, 0.0), 0.0))
+            .epsilon(1e-12));
+  CHECK(o.records[2].train_loss == Approx(mse(train, w, b)).epsilon(1e-12));
+  CHECK(o.records[2].steps == 2);
+}
+
+TEST_CASE("batch size chooses batch, stochastic or mini-batch descent",
+          "[engine][trainer]") {
+  const std::size_t rows = 800;  // 80% of data.rows for training
+  struct Mode {
+    const char* batch;
+    const char* lr;
+    std::uint64_t steps_per_epoch;
+  };
+  for (const Mode mode : {Mode{"full", "0.1", 1}, Mode{"1", "0.01", rows},
+                          Mode{"32", "0.05", (rows + 31) / 32}}) {
+    INFO("batch_size = " << mode.batch);
+    const Outcome o = run(linear_regression(mode.batch, mode.lr, "3"));
+    REQUIRE(o.data.train.rows == rows);
+    REQUIRE(o.result.status == RunStatus::ok);
+    for (std::size_t epoch = 1; epoch < o.records.size(); ++epoch)
+      CHECK(o.records[epoch].steps == epoch * mode.steps_per_epoch);
+    // Every mode learns: the test loss falls well below its start.
+    CHECK(o.records.back().test_loss < 0.5 * o.records.front().test_loss);
+  }
+}
+
+TEST_CASE("stochastic descent reaches the noise floor on linear regression",
+          "[engine][trainer]") {
+  const Outcome o = run(linear_regression("1", "0.01", "5"));
+  // noise 0.1 gives an irreducible mean squared error of about 0.01.
+  CHECK(o.result.last.test_loss < 0.02);
+  CHECK(o.result.last.test_loss > 0.005);
+}
+
+TEST_CASE("a step budget stops inside an epoch", "[engine][trainer]") {
+  Pairs pairs = linear_regression("32", "0.05", "0");
+  set(pairs, "trainer.steps", "7");
+  const Outcome o = run(pairs);
+  CHECK(o.result.last.steps == 7);
+  CHECK(o.result.last.epoch == 1);
+}
+
+TEST_CASE("results are bit-identical with 1 and 2 threads",
+          "[engine][trainer][determinism]") {
+  // 4000 rows -> a full batch of 3200 spans several fixed-size chunks.
+  for (const char* batch : {"full", "32"}) {
+    INFO("batch_size = " << batch);
+    Pairs pairs = linear_regression(batch, "0.05", "3");
+    set(pairs, "data.rows", "4000");
+    const Outcome one = run(pairs, 1);
+    const Outcome two = run(pairs, 2);
+    REQUIRE(one.records.size() == two.records.size());
+    for (std::size_t i = 0; i < one.records.size(); ++i) {
+      CHECK(same_bits(one.records[i].train_loss, two.records[i].train_loss));
+      CHECK(same_bits(one.records[i].test_loss, two.records[i].test_loss));
+    }
+  }
+}
+
+TEST_CASE("the seed decides the shuffle", "[engine][trainer][determinism]") {
+  const Outcome a = run(linear_regression("16", "0.01", "2"));
+  const Outcome b = run(linear_regression("16", "0.01", "2"));
+  CHECK(same_bits(a.result.last.train_loss, b.result.last.train_loss));
+  Pairs other = linear_regression("16", "0.01", "2");
+  set(other, "experiment.seed", "4");
+  const Outcome c = run(other);
+  CHECK_FALSE(same_bits(a.result.last.train_loss, c.result.last.train_loss));
+}
+
+TEST_CASE("too large a learning rate is recorded as diverged",
+          "[engine][trainer]") {
+  const Outcome o = run(linear_regression("full", "5", "20"));
+  CHECK(o.result.status == RunStatus::diverged);
+  CHECK_FALSE(o.result.reason.empty());
+  // The run stopped as soon as it diverged, and the last row was recorded.
+  CHECK(o.records.back().epoch < 20);
+  CHECK(o.records.back().epoch == o.result.last.epoch);
+}
+
+TEST_CASE("softmax regression separates Gaussian blobs", "[engine][trainer]") {
+  const Outcome o = run({{"model.name", "softmax"},
+                         {"loss.name", "cross_entropy"},
+                         {"optimizer.name", "adam"},
+                         {"optimizer.lr", "0.05"},
+                         {"data.source", "blobs"},
+                         {"data.rows", "600"},
+                         {"data.features", "2"},
+                         {"data.classes", "3"},
+                         {"trainer.batch_size", "16"},
+                         {"trainer.epochs", "10"}});
+  CHECK(o.result.classifier);
+  CHECK(o.result.last.test_accuracy > 0.95);
+}
+
+TEST_CASE("gradient descent on a quadratic follows the closed form",
+          "[engine][trainer][analytic]") {
+  // f(w) = 0.5 (1 w0^2 + 10 w1^2): w_i(t) = (1 - lr lambda_i)^t w_i(0).
+  const Outcome o = run({{"model.name", "quadratic"},
+                         {"model.condition", "10"},
+                         {"model.start", "1"},
+                         {"optimizer.name", "sgd"},
+                         {"optimizer.lr", "0.05"},
+                         {"trainer.steps", "40"}});
+  REQUIRE(o.result.status == RunStatus::ok);
+  REQUIRE(o.result.last.params.size() == 2);
+  CHECK(o.result.last.params[0] ==
+        Approx(std::pow(1.0 - 0.05 * 1.0, 40)).epsilon(1e-12));
+  CHECK(o.result.last.params[1] ==
+        Approx(std::pow(1.0 - 0.05 * 10.0, 40)).epsilon(1e-12));
+  CHECK(o.result.last.steps == 40);
+}
+
+TEST_CASE("a mismatched loss and data set is refused", "[engine][trainer]") {
+  Pairs pairs = linear_regression("full", "0.1", "1");
+  set(pairs, "loss.name", "cross_entropy");  // expects class labels
+  set(pairs, "model.name", "softmax");
+  CHECK_THROWS_AS(run(pairs), InputError);
+}
