@@ -23,17 +23,14 @@
 
 namespace {
 
-// Inclusive upper bound that stands for "< 1": the largest double below 1.
-constexpr double kLargestBelowOne = 0x1.fffffffffffffp-1;
-
 template <class T>
 class Adam {
  public:
   static constexpr descent_hparam_desc hparams[] = {
       descent::sdk::learning_rate(1e-3),
-      descent::sdk::real("beta1", 0.9, 0.0, kLargestBelowOne,
+      descent::sdk::real("beta1", 0.9, 0.0, descent::sdk::kBelowOne,
                          "decay of the running mean of g, in [0, 1)"),
-      descent::sdk::real("beta2", 0.999, 0.0, kLargestBelowOne,
+      descent::sdk::real("beta2", 0.999, 0.0, descent::sdk::kBelowOne,
                          "decay of the running mean of g * g, in [0, 1)"),
       descent::sdk::real("eps", 1e-8, 0.0, 1.0,
                          "added to the root of the second moment"),

@@ -21,15 +21,12 @@
 
 namespace {
 
-// Inclusive upper bound that stands for "< 1": the largest double below 1.
-constexpr double kLargestBelowOne = 0x1.fffffffffffffp-1;
-
 template <class T>
 class Momentum {
  public:
   static constexpr descent_hparam_desc hparams[] = {
       descent::sdk::learning_rate(1e-2),
-      descent::sdk::real("momentum", 0.9, 0.0, kLargestBelowOne,
+      descent::sdk::real("momentum", 0.9, 0.0, descent::sdk::kBelowOne,
                          "decay of the velocity buffer, in [0, 1)"),
       descent::sdk::real("dampening", 0.0, 0.0, 1.0,
                          "share of the gradient kept out of the buffer"),

@@ -21,17 +21,13 @@
 
 namespace {
 
-// Inclusive bounds that stand for the open interval (0, 1): momentum 0
-// would be plain SGD, which PyTorch refuses for nesterov=True.
-constexpr double kSmallestAboveZero = std::numeric_limits<double>::min();
-constexpr double kLargestBelowOne = 0x1.fffffffffffffp-1;
-
 template <class T>
 class Nesterov {
  public:
   static constexpr descent_hparam_desc hparams[] = {
       descent::sdk::learning_rate(1e-2),
-      descent::sdk::real("momentum", 0.9, kSmallestAboveZero, kLargestBelowOne,
+      descent::sdk::real("momentum", 0.9, descent::sdk::kAboveZero,
+                         descent::sdk::kBelowOne,
                          "decay of the velocity buffer, in (0, 1)"),
       descent::sdk::real("weight_decay", 0.0, 0.0, 1e3,
                          "L2 penalty added to the gradient: g + wd * w"),

@@ -27,9 +27,6 @@
 
 namespace {
 
-// Inclusive upper bound that stands for "< 1": the largest double below 1.
-constexpr double kLargestBelowOne = 0x1.fffffffffffffp-1;
-
 template <class T>
 class Rmsprop {
  public:
@@ -42,7 +39,7 @@ class Rmsprop {
       descent::sdk::real("weight_decay", 0.0, 0.0, 1e3,
                          "L2 penalty added to the gradient: g + wd * w"),
       descent::sdk::real(
-          "momentum", 0.0, 0.0, kLargestBelowOne,
+          "momentum", 0.0, 0.0, descent::sdk::kBelowOne,
           "decay of a velocity buffer of scaled steps; 0 = none"),
       descent::sdk::flag("centered", false,
                          "divide by an estimate of the variance, not the "

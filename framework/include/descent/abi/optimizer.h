@@ -51,7 +51,15 @@ typedef struct descent_optimizer_api {
 
   /* [instance] One update of `params` in place. `n` must equal the
    * `n_params` given at create, and the call must match the instance's
-   * dtype (else DESCENT_ERROR_INVALID_ARGUMENT). Buffers do not alias. */
+   * dtype (else DESCENT_ERROR_INVALID_ARGUMENT); `t` starts at 1. Buffers
+   * do not alias. Documented behaviour every optimizer keeps (and
+   * `descent check-plugin` verifies):
+   *   - n = 0 is valid (an instance made for 0 parameters): nothing is read
+   *     or written, and the pointers may be NULL;
+   *   - from a fresh or reset state, an all-zero gradient with weight decay
+   *     0 leaves `params` unchanged;
+   *   - a NaN or Inf in `grads` returns DESCENT_ERROR_NON_FINITE and leaves
+   *     both `params` and the state unchanged. */
   descent_status (*step_f32)(descent_optimizer *self, float *params,
                              const float *grads, uint64_t n, double lr,
                              uint64_t t);

@@ -25,6 +25,10 @@
 
 namespace descent::sdk {
 
+// Bounds are inclusive; these stand for the open ends of [0, 1) and (0, x].
+inline constexpr double kBelowOne = 0x1.fffffffffffffp-1;  // nextafter(1, 0)
+inline constexpr double kAboveZero = 0x1p-1022;            // DBL_MIN
+
 constexpr descent_hparam_desc real(const char* name, double default_value,
                                    double min_value, double max_value,
                                    const char* doc, std::uint32_t flags = 0) {

@@ -70,6 +70,15 @@ class StoredHParams {
   std::vector<std::string> texts_;  // reserved: c_str() pointers stay valid
 };
 
+// True when no value is NaN or Inf. One read-only pass that vectorizes:
+// x - x is 0 for finite x and NaN otherwise, and NaN survives the sum.
+template <class T>
+bool all_finite(const T* values, std::size_t n) {
+  T probe = 0;
+  for (std::size_t i = 0; i < n; ++i) probe += values[i] - values[i];
+  return probe == T(0);
+}
+
 template <template <class> class Impl>
 class OptimizerAdapter {
   using Info64 = Impl<double>;
@@ -155,6 +164,10 @@ class OptimizerAdapter {
       }();
       if (!impl) throw invalid_argument("step: dtype differs from create()");
       const auto size = static_cast<std::size_t>(n);
+      if (size == 0) return;  // pointers may be NULL
+      if (!all_finite(grads, size))
+        throw Error(DESCENT_ERROR_NON_FINITE,
+                    "step: the gradient holds NaN or Inf; nothing changed");
       impl->step(std::span<T>(params, size),
                  std::span<const T>(grads, size), lr, t);
     });
