@@ -3,6 +3,7 @@
 
 #include <descent/catalog.hpp>
 #include <descent/errors.hpp>
+#include <descent/sdk/hparams.hpp>
 #include <descent/settings.hpp>
 
 #include <cstdio>
@@ -23,11 +24,19 @@ po::options_description plugins_options() {
   return options;
 }
 
+const char* kind_plural(descent_kind kind) {
+  switch (kind) {
+    case DESCENT_KIND_OPTIMIZER: return "optimizers";
+    case DESCENT_KIND_MODEL: return "models";
+    default: return "losses";
+  }
+}
+
 void list_plugins(const Registry& registry) {
   for (descent_kind kind : {DESCENT_KIND_OPTIMIZER, DESCENT_KIND_MODEL,
                             DESCENT_KIND_LOSS}) {
     const auto components = registry.of_kind(kind);
-    std::printf("%ss (%zu)\n", kind_name(kind), components.size());
+    std::printf("%s (%zu)\n", kind_plural(kind), components.size());
     for (const Component* c : components)
       std::printf("  %-14s %s\n", c->descriptor->name, c->descriptor->doc);
   }
@@ -52,8 +61,7 @@ std::string type_text(const descent_hparam_desc& h) {
 
 std::string range_text(const descent_hparam_desc& h) {
   if (h.type == DESCENT_HPARAM_REAL || h.type == DESCENT_HPARAM_INT)
-    return "[" + format_number(h.min_value) + ", " +
-           format_number(h.max_value) + "]" +
+    return sdk::interval_text(h.min_value, h.max_value) +
            (h.flags & DESCENT_HPARAM_LOG_SCALE ? " log" : "");
   if (h.type == DESCENT_HPARAM_CHOICE) {
     std::string list;

@@ -126,6 +126,7 @@ int run_command(const std::vector<std::string>& args,
                 std::string(experiment.optimizer.component->name()).c_str(),
                 threads);
 
+  preflight(experiment, data);
   const RunDirectory dir(vm.count("out")
                              ? std::filesystem::path(vm["out"].as<std::string>())
                              : default_run_dir("runs", experiment.name));

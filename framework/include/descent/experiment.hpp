@@ -7,6 +7,7 @@
 #include <descent/data.hpp>
 #include <descent/instances.hpp>
 #include <descent/registry.hpp>
+#include <descent/schedule.hpp>
 #include <descent/settings.hpp>
 
 #include <cstdint>
@@ -49,6 +50,7 @@ struct Experiment {
   DataSpec data;
   ComponentChoice model, loss, optimizer;
   TrainerSpec trainer;
+  ScheduleSpec schedule;
   // key -> resolved value, for config.ini
   std::vector<std::pair<std::string, std::string>> resolved;
   std::filesystem::path file;

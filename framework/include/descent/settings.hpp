@@ -38,6 +38,8 @@ class Settings {
                        std::int64_t min, std::int64_t max);
   std::uint64_t seed(std::string_view key, std::uint64_t fallback);
   bool flag(std::string_view key, bool fallback);
+  // A file or folder; relative paths are resolved and recorded absolute.
+  std::filesystem::path path(std::string_view key, std::string_view fallback);
   std::string choice(std::string_view key, std::string_view fallback,
                      std::span<const std::string_view> allowed);
 

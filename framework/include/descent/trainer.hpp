@@ -48,6 +48,13 @@ class TrainingObserver {
   virtual void on_epoch(const EpochRecord& record) = 0;
 };
 
+// Everything about the experiment and its data that can be bad input: the
+// loss fits the targets, the training set is not empty, and every plugin
+// accepts its configuration (each is created once). Throws InputError
+// naming the file and key; call it before anything is written.
+void preflight(const Experiment& experiment, const TrainTest& data);
+
+// Trains; calls preflight() first.
 RunResult train(const Experiment& experiment, const TrainTest& data,
                 TrainingObserver& observer);
 

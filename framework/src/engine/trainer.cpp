@@ -1,4 +1,5 @@
 #include <descent/errors.hpp>
+#include <descent/schedule.hpp>
 #include <descent/sdk/random.hpp>
 #include <descent/trainer.hpp>
 
@@ -28,8 +29,21 @@ std::uint64_t stream_seed(const Experiment& e, StreamPurpose purpose) {
       .next_u64();
 }
 
-double learning_rate(const Experiment& e) {
+double base_learning_rate(const Experiment& e) {
   return e.optimizer.hparams.values.at(0).number;  // "lr" is always first
+}
+
+// Units of the schedule in the whole run (see schedule.hpp).
+std::uint64_t schedule_units(const Experiment& e,
+                             std::uint64_t steps_per_epoch) {
+  const TrainerSpec& t = e.trainer;
+  const std::uint64_t epoch_steps = t.epochs * steps_per_epoch;
+  if (e.schedule.per_step)
+    return t.steps > 0 && (t.epochs == 0 || t.steps < epoch_steps)
+               ? t.steps
+               : epoch_steps;
+  return t.epochs > 0 ? t.epochs
+                      : (t.steps + steps_per_epoch - 1) / steps_per_epoch;
 }
 
 // Copies the rows named by `order[first, first + n)` into contiguous buffers.
@@ -64,11 +78,13 @@ class DataTrainer {
         grad_(params_.size()),
         optimizer_(*e.optimizer.component, e.optimizer.hparams,
                    params_.size(), DESCENT_DTYPE_F64),
-        evaluator_(e, train_.n_features, n_outputs_, params_.size()) {
+        evaluator_(e, train_.n_features, n_outputs_, params_.size()),
+        batch_(e.trainer.batch_size == 0
+                   ? train_.rows
+                   : std::min(e.trainer.batch_size, train_.rows)),
+        lr_(e.schedule, base_learning_rate(e),
+            schedule_units(e, (train_.rows + batch_ - 1) / batch_)) {
     init_model_.init(params_, stream_seed(e, StreamPurpose::init));
-    batch_ = e.trainer.batch_size == 0
-                 ? train_.rows
-                 : std::min(e.trainer.batch_size, train_.rows);
     order_.resize(train_.rows);
     std::iota(order_.begin(), order_.end(), std::size_t{0});
     if (batch_ < train_.rows) {  // full batch reads the data set in place
@@ -94,6 +110,7 @@ class DataTrainer {
   }
 
   void record_initial_point() {
+    last_lr_ = lr_.at(0);
     const auto initial = evaluator_.evaluate(params_.data(), train_);
     result_.initial_loss = initial.loss;
     EpochRecord r = evaluate_test(0);
@@ -105,7 +122,7 @@ class DataTrainer {
     EpochRecord r;
     r.epoch = epoch;
     r.steps = step_;
-    r.lr = learning_rate(e_);
+    r.lr = last_lr_;
     const auto test = evaluator_.evaluate(params_.data(), test_);
     r.test_loss = test.loss;
     r.test_accuracy = test.accuracy;
@@ -136,7 +153,7 @@ class DataTrainer {
     std::size_t seen = 0;
     for (std::size_t first = 0; first < train_.rows; first += batch_) {
       const std::size_t n = std::min(batch_, train_.rows - first);
-      const double loss = step(first, n);
+      const double loss = step(first, n, epoch);
       loss_sum += loss * static_cast<double>(n);
       seen += n;
       if (!std::isfinite(loss) || !all_finite(grad_)) {
@@ -159,11 +176,12 @@ class DataTrainer {
       return false;
     }
     publish(r, budget_spent(epoch + 1));
+    lr_.end_epoch(r.train_loss, r.test_loss);
     return true;
   }
 
   // Loss of one batch at the current point; then the optimizer's step.
-  double step(std::size_t first, std::size_t n) {
+  double step(std::size_t first, std::size_t n, std::uint64_t epoch) {
     const double* X = train_.features.data() + first * train_.n_features;
     const double* Y = train_.targets.data() + first * train_.n_targets;
     if (batch_ < train_.rows) {
@@ -173,10 +191,11 @@ class DataTrainer {
     }
     const double loss =
         evaluator_.loss_and_gradient(params_.data(), X, Y, n, grad_.data());
-    if (std::isfinite(loss) && all_finite(grad_))
+    if (std::isfinite(loss) && all_finite(grad_)) {
+      last_lr_ = lr_.at(e_.schedule.per_step ? step_ : epoch - 1);
       optimizer_.step(std::span<double>(params_),
-                      std::span<const double>(grad_), learning_rate(e_),
-                      ++step_);
+                      std::span<const double>(grad_), last_lr_, ++step_);
+    }
     return loss;
   }
 
@@ -190,6 +209,8 @@ class DataTrainer {
   Optimizer optimizer_;
   engine::BatchEvaluator evaluator_;
   std::size_t batch_ = 0;
+  LearningRate lr_;
+  double last_lr_ = 0.0;
   std::vector<std::size_t> order_;
   std::vector<double> X_, Y_;
   std::uint64_t step_ = 0;
@@ -206,6 +227,8 @@ RunResult train_analytic(const Experiment& e, TrainingObserver& observer) {
   model.init(params, stream_seed(e, StreamPurpose::init));
   Optimizer optimizer(*e.optimizer.component, e.optimizer.hparams,
                       params.size(), DESCENT_DTYPE_F64);
+  LearningRate lr(e.schedule, base_learning_rate(e), e.trainer.steps);
+  double last_lr = lr.at(0);
   const double one = 1.0;
   auto value_at = [&] {
     double f = 0.0;
@@ -216,7 +239,7 @@ RunResult train_analytic(const Experiment& e, TrainingObserver& observer) {
     EpochRecord r;
     r.epoch = r.steps = step;
     r.train_loss = f;
-    r.lr = learning_rate(e);
+    r.lr = last_lr;
     r.seconds = seconds_since(start);
     r.params = params;
     return r;
@@ -240,8 +263,9 @@ RunResult train_analytic(const Experiment& e, TrainingObserver& observer) {
       observer.on_epoch(result.last);
       break;
     }
+    last_lr = lr.at(t - 1);
     optimizer.step(std::span<double>(params), std::span<const double>(grad),
-                   learning_rate(e), t);
+                   last_lr, t);
     const double after = value_at();
     result.last = make_record(t, after);
     const bool blew_up = !std::isfinite(after) ||
@@ -255,26 +279,46 @@ RunResult train_analytic(const Experiment& e, TrainingObserver& observer) {
     if (blew_up || should_log(e.trainer, t, t == e.trainer.steps))
       observer.on_epoch(result.last);
     if (blew_up) break;
+    lr.end_epoch(after, kNotMeasured);
   }
   return result;
 }
 
 }  // namespace
 
-RunResult train(const Experiment& experiment, const TrainTest& data,
-                TrainingObserver& observer) {
-  if (experiment.analytic()) return train_analytic(experiment, observer);
+void preflight(const Experiment& e, const TrainTest& data) {
+  const std::string file = e.file.empty() ? "experiment" : e.file.string();
+  if (e.analytic()) {
+    Model model(*e.model.component, e.model.hparams, 0, 1);
+    Optimizer(*e.optimizer.component, e.optimizer.hparams,
+              model.param_count(), DESCENT_DTYPE_F64);
+    return;
+  }
   if (data.train.rows == 0)
-    throw InputError("experiment '" + experiment.name +
-                     "': the training set is empty");
-  const bool class_targets = (experiment.loss.component->loss->flags &
-                              DESCENT_LOSS_CLASS_TARGETS) != 0;
+    throw InputError(file + ": the training set is empty");
+  const std::string loss = std::string(e.loss.component->name());
+  const bool class_targets =
+      (e.loss.component->loss->flags & DESCENT_LOSS_CLASS_TARGETS) != 0;
   if (class_targets != (data.train.n_classes > 0))
     throw InputError(
-        "loss '" + std::string(experiment.loss.component->name()) +
-        (class_targets ? "' expects class labels, but the data has real targets"
-                       : "' expects real targets, but the data has class "
-                         "labels (use cross_entropy)"));
+        file + ": loss.name = '" + loss + "': " +
+        (class_targets ? "expects class labels, but the data has real targets "
+                         "(use mse)"
+                       : "expects real targets, but the data has class labels "
+                         "(use cross_entropy)"));
+  const std::size_t outputs = data.train.n_classes > 0 ? data.train.n_classes
+                                                       : data.train.n_targets;
+  Model model(*e.model.component, e.model.hparams, data.train.n_features,
+              outputs);
+  Loss(*e.loss.component, e.loss.hparams);
+  Optimizer(*e.optimizer.component, e.optimizer.hparams, model.param_count(),
+            DESCENT_DTYPE_F64);
+}
+
+RunResult train(const Experiment& experiment, const TrainTest& data,
+                TrainingObserver& observer) {
+  preflight(experiment, data);
+  if (experiment.analytic()) return train_analytic(experiment, observer);
   DataTrainer trainer(experiment, data, observer);
   return trainer.run();
 }

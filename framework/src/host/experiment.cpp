@@ -77,7 +77,7 @@ DataSpec resolve_data(Settings& s) {
   const std::string source = s.choice("data.source", "none", kSources);
   if (source == "fashion_mnist") {
     d.source = DataSource::fashion_mnist;
-    d.dir = s.text("data.dir", "/usr/share/datasets/fashion-mnist");
+    d.dir = s.path("data.dir", "/usr/share/datasets/fashion-mnist");
     d.train_limit = static_cast<std::size_t>(
         s.integer("data.train_limit", 0, 0, 60000));
     d.test_limit =
@@ -88,10 +88,8 @@ DataSpec resolve_data(Settings& s) {
   d.test_fraction = s.real("data.test_fraction", 0.2, 0.01, 0.9);
   if (source == "csv") {
     d.source = DataSource::csv;
-    d.path = s.required_text("data.path");
-    if (d.path.is_relative() && !s.file().empty() &&
-        !s.file().parent_path().empty())
-      d.path = s.file().parent_path() / d.path;
+    if (!s.has("data.path")) s.required_text("data.path");  // throws
+    d.path = s.path("data.path", "");
     const std::string target = s.text("data.target", "last");
     if (target != "last") {
       if (!target.empty() &&
@@ -173,6 +171,7 @@ Experiment resolve_experiment(Settings& settings, const Registry& registry) {
   e.optimizer = choose(settings, registry, DESCENT_KIND_OPTIMIZER);
   e.data = resolve_data(settings);
   e.trainer = resolve_trainer(settings, analytic);
+  e.schedule = resolve_schedule(settings);
   e.resolved = settings.resolved();
   if (analytic && e.data.source != DataSource::none)
     throw InputError(settings.where("data.source") + ": model '" +

@@ -149,6 +149,21 @@ std::optional<std::string> collect(const Api* (*getter)(std::uint32_t),
   }
 }
 
+// Boost.DLL wraps dlerror()'s text in its own words and an errno string;
+// keep only dlerror's reason, without the path it repeats.
+std::string dlopen_reason(const std::string& what, const fs::path& file) {
+  const std::string marker = "system message: ";
+  const auto begin = what.find(marker);
+  const auto end = what.rfind(')');
+  if (begin == std::string::npos || end == std::string::npos || end < begin)
+    return what;
+  std::string reason = what.substr(begin + marker.size(),
+                                   end - begin - marker.size());
+  const std::string prefix = file.string() + ": ";
+  if (reason.rfind(prefix, 0) == 0) reason.erase(0, prefix.size());
+  return reason;
+}
+
 std::string version_text(const descent_version& v) {
   return std::to_string(v.major) + "." + std::to_string(v.minor) + "." +
          std::to_string(v.patch);
@@ -174,7 +189,8 @@ bool Registry::load_file(const fs::path& file) {
         file, boost::dll::load_mode::rtld_now |
                   boost::dll::load_mode::rtld_local);
   } catch (const std::exception& e) {
-    return fail(std::string("not a loadable shared library: ") + e.what());
+    return fail("not a loadable shared library: " +
+                dlopen_reason(e.what(), file));
   }
   if (!library->has(DESCENT_ENTRY_SYMBOL))
     return fail("no '" DESCENT_ENTRY_SYMBOL

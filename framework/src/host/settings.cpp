@@ -1,4 +1,5 @@
 #include <descent/errors.hpp>
+#include <descent/sdk/hparams.hpp>
 #include <descent/settings.hpp>
 
 #include <boost/program_options/options_description.hpp>
@@ -182,8 +183,7 @@ double Settings::real(std::string_view key, double fallback, double min,
   if (auto text = take(key); text && !parse_double(*text, value))
     bad(key, "a finite number");
   if (value < min || value > max)
-    bad(key, "a number in [" + format_number(min) + ", " +
-                 format_number(max) + "]");
+    bad(key, "a number in " + sdk::interval_text(min, max));
   record(key, format_number(value));
   return value;
 }
@@ -215,6 +215,24 @@ std::uint64_t Settings::seed(std::string_view key, std::uint64_t fallback) {
       bad(key, "a non-negative integer seed");
   }
   record(key, std::to_string(value));
+  return value;
+}
+
+std::filesystem::path Settings::path(std::string_view key,
+                                     std::string_view fallback) {
+  const Entry* e = find(key);
+  fs::path value(take(key).value_or(std::string(fallback)));
+  // A relative path in a file means "next to that file"; on the command
+  // line it means "from here". Recorded absolute, so the run's config.ini
+  // works from anywhere.
+  if (value.is_relative() && !value.empty()) {
+    const bool from_file = e != nullptr && e->origin == file_.string();
+    value = (from_file ? fs::absolute(file_).parent_path()
+                       : fs::current_path()) /
+            value;
+  }
+  value = value.lexically_normal();
+  record(key, value.string());
   return value;
 }
 

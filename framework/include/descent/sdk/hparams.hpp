@@ -104,6 +104,14 @@ inline std::string number_text(double value) {
   return ec == std::errc() ? std::string(buffer, end) : std::string("?");
 }
 
+// "[0, 1)" for [0, kBelowOne], "(0, 10]" for [kAboveZero, 10], else "[a, b]".
+inline std::string interval_text(double min_value, double max_value) {
+  const bool open_low = min_value == kAboveZero;
+  const bool open_high = max_value == kBelowOne;
+  return std::string(open_low ? "(0" : "[" + number_text(min_value)) + ", " +
+         (open_high ? "1)" : number_text(max_value) + "]");
+}
+
 // Why `value` is not acceptable for `desc`, or nothing when it is. Shared by
 // the host (config validation) and the SDK (defence at create()).
 inline std::optional<std::string> check_value(const descent_hparam_desc& desc,
@@ -116,8 +124,8 @@ inline std::optional<std::string> check_value(const descent_hparam_desc& desc,
       if (desc.type == DESCENT_HPARAM_INT && x != std::floor(x))
         return "expected an integer";
       if (x < desc.min_value || x > desc.max_value)
-        return "expected a value in [" + number_text(desc.min_value) +
-               ", " + number_text(desc.max_value) + "]";
+        return "expected a value in " +
+               interval_text(desc.min_value, desc.max_value);
       return std::nullopt;
     case DESCENT_HPARAM_BOOL:
       if (x != 0.0 && x != 1.0) return "expected true or false";
