@@ -6,6 +6,7 @@
 #include "cli_support.hpp"
 
 #include <descent/abi/descent.h>
+#include <descent/sdk/hparams.hpp>
 
 #include "plugin_loader.hpp"
 
@@ -188,7 +189,8 @@ Listing parse_listing(const std::string& out) {
 
 const std::map<std::string, std::set<std::string>> kExpectedPlugins = {
     {"optimizer",
-     {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}},
+     {"sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
+     "adamw", "amsgrad", "adamax", "nadam", "radam", "lion"}},
     {"model", {"linear", "softmax", "mlp", "quadratic", "rosenbrock"}},
     {"loss", {"mse", "cross_entropy"}}};
 
@@ -200,7 +202,7 @@ const descent_descriptor& descriptor_of(const std::string& kind,
   return *entry.loss(0)->descriptor;
 }
 
-// Exactly the 13 built-in plugins, each with its descriptor's doc.
+// Exactly the 20 built-in plugins, each with its descriptor's doc.
 void require_builtin_plugins(const Listing& l) {
   for (const auto& [kind, names] : kExpectedPlugins) {
     INFO("kind " << kind);
@@ -275,7 +277,7 @@ TEST_CASE("descent with an unknown command exits 2 naming it", "[cli]") {
 // ---- 2-4. plugins
 // --------------------------------------------------------------
 
-TEST_CASE("descent plugins lists the 13 built-in plugins and no problems",
+TEST_CASE("descent plugins lists the 20 built-in plugins and no problems",
           "[cli][plugins]") {
   TempDir tmp("plugins");
   const Result r = run_descent({"plugins"}, tmp.path());
@@ -371,11 +373,16 @@ TEST_CASE("descent plugins show adam prints its hyperparameter table",
     REQUIRE(w.size() >= 5);
     CHECK(w[1] == "real");
     CHECK(cell_number(w[2]) == h.default_value);
-    REQUIRE(w[3].front() == '[');
+    // "[min, max]"; an open end stands for the SDK's kAboveZero/kBelowOne.
+    REQUIRE((w[3].front() == '[' || w[3].front() == '('));
     REQUIRE(w[3].back() == ',');
-    REQUIRE(w[4].back() == ']');
-    CHECK(cell_number(w[3].substr(1, w[3].size() - 2)) == h.min_value);
-    CHECK(cell_number(w[4].substr(0, w[4].size() - 1)) == h.max_value);
+    REQUIRE((w[4].back() == ']' || w[4].back() == ')'));
+    const double shown_min = cell_number(w[3].substr(1, w[3].size() - 2));
+    const double shown_max = cell_number(w[4].substr(0, w[4].size() - 1));
+    CHECK((w[3].front() == '[' ? shown_min : descent::sdk::kAboveZero) ==
+          h.min_value);
+    CHECK((w[4].back() == ']' ? shown_max : descent::sdk::kBelowOne) ==
+          h.max_value);
     const bool log_scale = (h.flags & DESCENT_HPARAM_LOG_SCALE) != 0;
     CHECK((w.size() > 5 && w[5] == "log") == log_scale);
   }

@@ -54,8 +54,10 @@ TEST_CASE("the built-in plugin folder loads every plugin cleanly",
   r.scan({kBuiltIn});
   CHECK(r.diagnostics().empty());
   CHECK(names(r, DESCENT_KIND_OPTIMIZER) ==
-        std::vector<std::string>{"adagrad", "adam", "momentum", "nesterov",
-                                 "rmsprop", "sgd"});
+        std::vector<std::string>{"adadelta", "adagrad", "adam", "adamax",
+                                 "adamw", "amsgrad", "lion", "momentum",
+                                 "nadam", "nesterov", "radam", "rmsprop",
+                                 "sgd"});
   CHECK(names(r, DESCENT_KIND_MODEL) ==
         std::vector<std::string>{"linear", "mlp", "quadratic", "rosenbrock",
                                  "softmax"});
@@ -82,7 +84,7 @@ TEST_CASE("each bad file gives one diagnostic and the rest still load",
 
   Registry r;
   r.scan({kBuiltIn, dir});
-  CHECK(r.of_kind(DESCENT_KIND_OPTIMIZER).size() == 6);
+  CHECK(r.of_kind(DESCENT_KIND_OPTIMIZER).size() == 13);
   CHECK(r.of_kind(DESCENT_KIND_MODEL).size() == 5);
   CHECK(r.of_kind(DESCENT_KIND_LOSS).size() == 2);
   CHECK(r.diagnostics().size() == 5);

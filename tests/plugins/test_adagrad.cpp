@@ -18,6 +18,7 @@ struct AdagradHp {
   double weight_decay = 0.0;
   double initial_accumulator_value = 0.0;
   double eps = 1e-10;
+  bool maximize = false;
 };
 
 // Written from Duchi, Hazan & Singer (2011), diagonal form, with PyTorch
@@ -30,7 +31,8 @@ Trajectory adagrad_reference(const SmallProblem& p, const AdagradHp& hp) {
     const double t = static_cast<double>(k + 1);
     const double decayed_lr = p.lrs[k] / (1.0 + (t - 1.0) * hp.lr_decay);
     for (std::size_t i = 0; i < w.size(); ++i) {
-      const double g = p.grads[k][i] + hp.weight_decay * w[i];
+      const double raw = hp.maximize ? -p.grads[k][i] : p.grads[k][i];
+      const double g = raw + hp.weight_decay * w[i];
       sum[i] = sum[i] + g * g;
       w[i] = w[i] - decayed_lr * g / (std::sqrt(sum[i]) + hp.eps);
     }
@@ -77,6 +79,12 @@ TEST_CASE("adagrad: first three steps match the reference", "[adagrad]") {
                                      {"weight_decay", 0.1},
                                      {"initial_accumulator_value", 0.25},
                                      {"eps", 1e-3}}},
+                        p, adagrad_reference(p, hp));
+  }
+  SECTION("maximize with weight decay") {
+    const AdagradHp hp{.weight_decay = 0.1, .maximize = true};
+    check_small_problem("adagrad",
+                        {.numbers = {{"weight_decay", 0.1}, {"maximize", 1.0}}},
                         p, adagrad_reference(p, hp));
   }
 }

@@ -20,6 +20,7 @@ struct AdamHp {
   double eps = 1e-8;
   double weight_decay = 0.0;
   bool amsgrad = false;
+  bool maximize = false;
 };
 
 // Written from Algorithm 1 of Kingma & Ba (2015) with bias-corrected
@@ -33,7 +34,8 @@ Trajectory adam_reference(const SmallProblem& p, const AdamHp& hp) {
   for (std::size_t k = 0; k < 3; ++k) {
     const double t = static_cast<double>(k + 1);
     for (std::size_t i = 0; i < n; ++i) {
-      const double g = p.grads[k][i] + hp.weight_decay * w[i];
+      const double raw = hp.maximize ? -p.grads[k][i] : p.grads[k][i];
+      const double g = raw + hp.weight_decay * w[i];
       m[i] = hp.beta1 * m[i] + (1.0 - hp.beta1) * g;
       v[i] = hp.beta2 * v[i] + (1.0 - hp.beta2) * g * g;
       v_max[i] = std::max(v_max[i], v[i]);
@@ -96,6 +98,12 @@ TEST_CASE("adam: first three steps match the reference", "[adam]") {
     const AdamHp hp{.beta1 = 0.0};
     check_small_problem("adam", {.numbers = {{"beta1", 0.0}}}, p,
                         adam_reference(p, hp));
+  }
+  SECTION("maximize: g is negated before the L2 term is added") {
+    const AdamHp hp{.weight_decay = 0.1, .maximize = true};
+    check_small_problem("adam",
+                        {.numbers = {{"weight_decay", 0.1}, {"maximize", 1.0}}},
+                        p, adam_reference(p, hp));
   }
 }
 

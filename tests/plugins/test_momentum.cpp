@@ -16,6 +16,7 @@ struct MomentumHp {
   double momentum = 0.9;
   double dampening = 0.0;
   double weight_decay = 0.0;
+  bool maximize = false;
 };
 
 // Written from the torch.optim.SGD docs (PyTorch 1.13): the buffer does not
@@ -27,7 +28,8 @@ Trajectory momentum_reference(const SmallProblem& p, const MomentumHp& hp) {
   Trajectory out;
   for (std::size_t k = 0; k < 3; ++k) {
     for (std::size_t i = 0; i < w.size(); ++i) {
-      const double g = p.grads[k][i] + hp.weight_decay * w[i];
+      const double raw = hp.maximize ? -p.grads[k][i] : p.grads[k][i];
+      const double g = raw + hp.weight_decay * w[i];
       buf[i] =
           have_buffer ? hp.momentum * buf[i] + (1.0 - hp.dampening) * g : g;
       w[i] = w[i] - p.lrs[k] * buf[i];
@@ -70,6 +72,12 @@ TEST_CASE("momentum: first three steps match the reference", "[momentum]") {
                         {.numbers = {{"momentum", 0.5},
                                      {"dampening", 0.3},
                                      {"weight_decay", 0.1}}},
+                        p, momentum_reference(p, hp));
+  }
+  SECTION("maximize: g is negated before the decay term is added") {
+    const MomentumHp hp{.weight_decay = 0.1, .maximize = true};
+    check_small_problem("momentum",
+                        {.numbers = {{"weight_decay", 0.1}, {"maximize", 1.0}}},
                         p, momentum_reference(p, hp));
   }
 }

@@ -15,6 +15,7 @@ namespace {
 struct NesterovHp {
   double momentum = 0.9;
   double weight_decay = 0.0;
+  bool maximize = false;
 };
 
 // Written from the torch.optim.SGD docs (PyTorch 1.13): the buffer starts as
@@ -26,7 +27,8 @@ Trajectory nesterov_reference(const SmallProblem& p, const NesterovHp& hp) {
   Trajectory out;
   for (std::size_t k = 0; k < 3; ++k) {
     for (std::size_t i = 0; i < w.size(); ++i) {
-      const double g = p.grads[k][i] + hp.weight_decay * w[i];
+      const double raw = hp.maximize ? -p.grads[k][i] : p.grads[k][i];
+      const double g = raw + hp.weight_decay * w[i];
       buf[i] = have_buffer ? hp.momentum * buf[i] + g : g;
       const double look_ahead = g + hp.momentum * buf[i];
       w[i] = w[i] - p.lrs[k] * look_ahead;
@@ -68,6 +70,12 @@ TEST_CASE("nesterov: first three steps match the reference", "[nesterov]") {
     const NesterovHp hp{.momentum = 0.6, .weight_decay = 0.2};
     check_small_problem("nesterov",
                         {.numbers = {{"momentum", 0.6}, {"weight_decay", 0.2}}},
+                        p, nesterov_reference(p, hp));
+  }
+  SECTION("maximize with weight decay") {
+    const NesterovHp hp{.weight_decay = 0.2, .maximize = true};
+    check_small_problem("nesterov",
+                        {.numbers = {{"weight_decay", 0.2}, {"maximize", 1.0}}},
                         p, nesterov_reference(p, hp));
   }
 }

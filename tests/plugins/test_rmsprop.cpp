@@ -19,6 +19,7 @@ struct RmspropHp {
   double weight_decay = 0.0;
   double momentum = 0.0;
   bool centered = false;
+  bool maximize = false;
 };
 
 // Written from Tieleman & Hinton (2012) and, for centered, Graves (2013)
@@ -30,7 +31,8 @@ Trajectory rmsprop_reference(const SmallProblem& p, const RmspropHp& hp) {
   Trajectory out;
   for (std::size_t k = 0; k < 3; ++k) {
     for (std::size_t i = 0; i < n; ++i) {
-      const double g = p.grads[k][i] + hp.weight_decay * w[i];
+      const double raw = hp.maximize ? -p.grads[k][i] : p.grads[k][i];
+      const double g = raw + hp.weight_decay * w[i];
       mean_square[i] = hp.alpha * mean_square[i] + (1.0 - hp.alpha) * g * g;
       mean[i] = hp.alpha * mean[i] + (1.0 - hp.alpha) * g;
       const double variance =
@@ -98,6 +100,18 @@ TEST_CASE("rmsprop: first three steps match the reference", "[rmsprop]") {
         "rmsprop",
         {.numbers = {{"eps", 1e-2}, {"momentum", 0.5}, {"centered", 1.0}}}, p,
         rmsprop_reference(p, hp));
+  }
+  SECTION("maximize, centered, with momentum and weight decay") {
+    const RmspropHp hp{.weight_decay = 0.1,
+                       .momentum = 0.5,
+                       .centered = true,
+                       .maximize = true};
+    check_small_problem("rmsprop",
+                        {.numbers = {{"weight_decay", 0.1},
+                                     {"momentum", 0.5},
+                                     {"centered", 1.0},
+                                     {"maximize", 1.0}}},
+                        p, rmsprop_reference(p, hp));
   }
 }
 

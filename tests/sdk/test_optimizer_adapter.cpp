@@ -79,8 +79,9 @@ TEST_CASE("sgd create() accepts its defaults", "[sdk][adapter]") {
 TEST_CASE("sgd create() rejects a wrong hyperparameter count",
           "[sdk][adapter]") {
   const auto values = hparam_values(*optimizer_api("sgd").descriptor);
-  REQUIRE(values.size() == 2);
-  for (std::uint32_t count : {0u, 1u}) {
+  const auto declared = static_cast<std::uint32_t>(values.size());
+  REQUIRE(declared >= 2);
+  for (std::uint32_t count : {0u, declared - 1}) {
     INFO("count = " << count);
     const auto result = create_sgd(values, count);
     CHECK(result.status == DESCENT_ERROR_INVALID_ARGUMENT);
@@ -89,7 +90,7 @@ TEST_CASE("sgd create() rejects a wrong hyperparameter count",
   }
   auto extra = values;
   extra.push_back({0.0, nullptr});
-  const auto result = create_sgd(extra, 3);
+  const auto result = create_sgd(extra, declared + 1);
   CHECK(result.status == DESCENT_ERROR_INVALID_ARGUMENT);
   CHECK(result.instance == nullptr);
 }
@@ -110,7 +111,8 @@ TEST_CASE("sgd create() rejects out-of-bounds values, naming the key",
   for (const auto& c : cases) {
     INFO(c.key << " = " << c.value);
     const auto values = hparam_values(desc, {.numbers = {{c.key, c.value}}});
-    const auto result = create_sgd(values, 2);
+    const auto result =
+        create_sgd(values, static_cast<std::uint32_t>(values.size()));
     CHECK(result.status == DESCENT_ERROR_INVALID_ARGUMENT);
     CHECK(result.instance == nullptr);
     CHECK(result.error.find(c.key) != std::string::npos);
@@ -121,7 +123,8 @@ TEST_CASE("sgd create() rejects an unknown dtype and a NULL out",
           "[sdk][adapter]") {
   const auto& api = optimizer_api("sgd");
   const auto values = hparam_values(*api.descriptor);
-  CHECK(create_sgd(values, 2, 7).status == DESCENT_ERROR_UNSUPPORTED);
+  const auto count = static_cast<std::uint32_t>(values.size());
+  CHECK(create_sgd(values, count, 7).status == DESCENT_ERROR_UNSUPPORTED);
   char error[DESCENT_ERROR_CAPACITY] = {};
   CHECK(api.create(values.data(), 2, 4, DESCENT_DTYPE_F64, nullptr, error) ==
         DESCENT_ERROR_INVALID_ARGUMENT);

@@ -41,5 +41,6 @@ int guarded_main(const std::function<int()>& body);
 int run_command(const std::vector<std::string>& args,
                 const std::vector<std::string>& full_command_line);
 int plugins_command(const std::vector<std::string>& args);
+int check_plugin_command(const std::vector<std::string>& args);
 
 }  // namespace descent::cli

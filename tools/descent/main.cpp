@@ -16,6 +16,8 @@ const char* const kUsage =
     "  run EXPERIMENT.ini [--section.key=value ...]   train as configured\n"
     "  plugins [show NAME]                            list plugins / show "
     "one\n"
+    "  check-plugin NAME|PATH [--kind KIND]           check a plugin "
+    "against the ABI\n"
     "\n"
     "`descent <command> --help` describes a command.\n"
     "Exit codes: 0 ok, 1 run failed or diverged, 2 bad input.\n";
@@ -24,10 +26,13 @@ const char* const kUsage =
 
 int main(int argc, char** argv) {
   const std::vector<std::string> all(argv + 1, argv + argc);
-  if (all.empty() || all[0] == "--help" || all[0] == "-h" ||
-      all[0] == "help") {
+  if (all.empty()) {  // a usage error: the usage goes to stderr
+    std::cerr << kUsage;
+    return descent::kExitBadInput;
+  }
+  if (all[0] == "--help" || all[0] == "-h" || all[0] == "help") {
     std::cout << kUsage;
-    return all.empty() ? descent::kExitBadInput : descent::kExitOk;
+    return descent::kExitOk;
   }
   const std::string command = all[0];
   const std::vector<std::string> args(all.begin() + 1, all.end());
@@ -35,7 +40,10 @@ int main(int argc, char** argv) {
   return descent::cli::guarded_main([&] {
     if (command == "run") return descent::cli::run_command(args, command_line);
     if (command == "plugins") return descent::cli::plugins_command(args);
-    throw descent::InputError("unknown command '" + command +
-                              "' (commands: run, plugins; see descent --help)");
+    if (command == "check-plugin")
+      return descent::cli::check_plugin_command(args);
+    throw descent::InputError(
+        "unknown command '" + command +
+        "' (commands: run, plugins, check-plugin; see descent --help)");
   });
 }

@@ -5,9 +5,12 @@
 // and Stochastic Optimization", JMLR 12, 2011 (diagonal variant). Per step t
 // and element:
 //   clr <- lr / (1 + (t - 1) * lr_decay)
+//   g   <- -g                                 (maximize)
 //   g   <- g + weight_decay * w               (L2 folded into g)
 //   sum <- sum + g * g                        (starts at initial_accumulator)
 //   w   <- w - clr * g / (sqrt(sum) + eps)
+#include "torch_hparams.hpp"
+
 #include <descent/sdk/optimizer.hpp>
 
 #include <array>
@@ -32,9 +35,10 @@ class Adagrad {
                          "starting value of the sum of squared gradients"),
       descent::sdk::real("eps", 1e-10, 0.0, 1.0,
                          "added to sqrt(sum) so the division is safe"),
+      descent::kernels::maximize(),
   };
   static constexpr descent::sdk::Info info{
-      "adagrad", "1.0.0",
+      "adagrad", "1.1.0",
       "steps scaled by the root of the summed squared gradients",
       "Duchi, Hazan & Singer, JMLR 2011", hparams};
 
@@ -42,6 +46,7 @@ class Adagrad {
       : lr_decay_(hp.real("lr_decay")),
         weight_decay_(static_cast<T>(hp.real("weight_decay"))),
         eps_(static_cast<T>(hp.real("eps"))),
+        sign_(descent::kernels::gradient_sign<T>(hp.flag("maximize"))),
         sum_of_squares_(n,
                         static_cast<T>(hp.real("initial_accumulator_value"))) {}
 
@@ -51,8 +56,9 @@ class Adagrad {
         static_cast<T>(lr / (1.0 + static_cast<double>(t - 1) * lr_decay_));
     const T wd = weight_decay_;
     const T eps = eps_;
+    const T sign = sign_;
     for (std::size_t i = 0; i < w.size(); ++i) {
-      const T gi = g[i] + wd * w[i];
+      const T gi = sign * g[i] + wd * w[i];
       sum_of_squares_[i] += gi * gi;
       w[i] -= rate * gi / (std::sqrt(sum_of_squares_[i]) + eps);
     }
@@ -64,6 +70,7 @@ class Adagrad {
   double lr_decay_;  // used once per step, in double like PyTorch's scalar
   T weight_decay_;
   T eps_;
+  T sign_;  // -1 to maximize
   std::vector<T> sum_of_squares_;
 };
 

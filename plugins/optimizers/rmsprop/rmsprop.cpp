@@ -7,6 +7,7 @@
 // gradient, estimating a variance: Graves, "Generating Sequences With
 // Recurrent Neural Networks", arXiv:1308.0850, 2013, eq. (38)-(41).
 // Per element:
+//   g   <- -g                                              (maximize)
 //   g   <- g + weight_decay * w                         (L2 folded into g)
 //   sq  <- alpha * sq + (1 - alpha) * g * g
 //   avg <- sqrt(sq) + eps                                  (plain)
@@ -16,6 +17,8 @@
 //   w   <- w - lr * g / avg                                (momentum = 0)
 // Buffers a setting does not use stay empty, so they cost no memory and
 // do not appear in the saved state.
+#include "torch_hparams.hpp"
+
 #include <descent/sdk/optimizer.hpp>
 
 #include <array>
@@ -44,9 +47,10 @@ class Rmsprop {
       descent::sdk::flag("centered", false,
                          "divide by an estimate of the variance, not the "
                          "raw second moment (Graves 2013)"),
+      descent::kernels::maximize(),
   };
   static constexpr descent::sdk::Info info{
-      "rmsprop", "1.0.0",
+      "rmsprop", "1.1.0",
       "steps divided by a running root mean square of the gradients",
       "Tieleman & Hinton, Coursera lecture 6.5, 2012; Graves 2013 (centered)",
       hparams};
@@ -57,6 +61,7 @@ class Rmsprop {
         eps_(static_cast<T>(hp.real("eps"))),
         weight_decay_(static_cast<T>(hp.real("weight_decay"))),
         momentum_(static_cast<T>(hp.real("momentum"))),
+        sign_(descent::kernels::gradient_sign<T>(hp.flag("maximize"))),
         kernel_(pick_kernel(hp.flag("centered"), hp.real("momentum") > 0.0)),
         square_avg_(n),
         grad_avg_(hp.flag("centered") ? n : 0),
@@ -87,7 +92,7 @@ class Rmsprop {
   template <bool kCentered, bool kMomentum>
   void fused_step(std::span<T> w, std::span<const T> g, T rate) {
     for (std::size_t i = 0; i < w.size(); ++i) {
-      const T gi = g[i] + weight_decay_ * w[i];
+      const T gi = sign_ * g[i] + weight_decay_ * w[i];
       square_avg_[i] = alpha_ * square_avg_[i] + one_minus_alpha_ * gi * gi;
       T mean_square = square_avg_[i];
       if constexpr (kCentered) {
@@ -109,6 +114,7 @@ class Rmsprop {
   T eps_;
   T weight_decay_;
   T momentum_;
+  T sign_;  // -1 to maximize
   Kernel kernel_;
   std::vector<T> square_avg_;
   std::vector<T> grad_avg_;  // centered only

@@ -1,45 +1,51 @@
-// sgd — plain (stochastic) gradient descent: w <- w - lr * (g + wd * w).
+// sgd — torch.optim.SGD (PyTorch 1.13 semantics and defaults): plain
+// gradient descent, w <- w - lr * g, with optional momentum, dampening,
+// Nesterov look-ahead, L2 weight decay and maximize.
 //
-// Robbins & Monro, "A Stochastic Approximation Method", 1951. The weight
-// decay term is L2 regularisation folded into the gradient, as in
-// torch.optim.SGD. This file is the smallest complete optimizer plugin and
-// doubles as the template for your own.
+// Robbins & Monro, "A Stochastic Approximation Method", Ann. Math. Statist.
+// 1951; the momentum forms are described in common/torch_sgd.hpp, which
+// holds the update rule shared with the momentum and nesterov plugins:
+//   g <- g + weight_decay * w;  buf <- momentum * buf + (1 - dampening) * g
+//   w <- w - lr * (nesterov ? g + momentum * buf : buf)   (momentum > 0)
+//   w <- w - lr * g                                       (momentum = 0)
+// This file shows how small a plugin is once its kernel exists.
+#include "torch_sgd.hpp"
+
 #include <descent/sdk/optimizer.hpp>
 
-#include <array>
 #include <cstddef>
-#include <cstdint>
-#include <span>
 
 namespace {
 
+namespace kernels = descent::kernels;
+namespace sdk = descent::sdk;
+
 template <class T>
-class Sgd {
+class Sgd : public kernels::TorchSgd<T> {
  public:
   static constexpr descent_hparam_desc hparams[] = {
-      descent::sdk::learning_rate(1e-2),
-      descent::sdk::real("weight_decay", 0.0, 0.0, 1e3,
-                         "L2 penalty added to the gradient: g + wd * w"),
+      sdk::learning_rate(1e-2),
+      sdk::real("momentum", 0.0, 0.0, sdk::kBelowOne,
+                "decay of the velocity buffer, in [0, 1); 0 = none"),
+      sdk::real("dampening", 0.0, 0.0, 1.0,
+                "share of the gradient kept out of the buffer"),
+      kernels::l2_weight_decay(),
+      sdk::flag("nesterov", false,
+                "Nesterov look-ahead; needs momentum > 0 and dampening = 0"),
+      kernels::maximize(),
   };
-  static constexpr descent::sdk::Info info{
-      "sgd", "1.0.0", "plain gradient descent, w -= lr * g",
+  static constexpr sdk::Info info{
+      "sgd", "1.1.0",
+      "gradient descent, w -= lr * g, as torch.optim.SGD (momentum optional)",
       "Robbins & Monro, Ann. Math. Statist. 1951", hparams};
 
-  Sgd(const descent::sdk::HParams& hp, std::size_t /*n*/)
-      : weight_decay_(static_cast<T>(hp.real("weight_decay"))) {}
-
-  void step(std::span<T> w, std::span<const T> g, double lr,
-            std::uint64_t /*t*/) {
-    const T a = static_cast<T>(lr);
-    const T wd = weight_decay_;
-    for (std::size_t i = 0; i < w.size(); ++i) w[i] -= a * (g[i] + wd * w[i]);
-  }
-
-  // Plain SGD keeps no state between steps.
-  std::array<std::span<T>, 0> state() { return {}; }
-
- private:
-  T weight_decay_;
+  Sgd(const sdk::HParams& hp, std::size_t n)
+      : kernels::TorchSgd<T>({.momentum = hp.real("momentum"),
+                              .dampening = hp.real("dampening"),
+                              .weight_decay = hp.real("weight_decay"),
+                              .nesterov = hp.flag("nesterov"),
+                              .maximize = hp.flag("maximize")},
+                             n) {}
 };
 
 }  // namespace

@@ -56,8 +56,8 @@ typedef struct descent_optimizer_api {
    * `descent check-plugin` verifies):
    *   - n = 0 is valid (an instance made for 0 parameters): nothing is read
    *     or written, and the pointers may be NULL;
-   *   - from a fresh or reset state, an all-zero gradient with weight decay
-   *     0 leaves `params` unchanged;
+   *   - from a fresh or reset state, with the declared defaults except that
+   *     weight decay is 0, an all-zero gradient leaves `params` unchanged;
    *   - a NaN or Inf in `grads` returns DESCENT_ERROR_NON_FINITE and leaves
    *     both `params` and the state unchanged. */
   descent_status (*step_f32)(descent_optimizer *self, float *params,
