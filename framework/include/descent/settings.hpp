@@ -43,6 +43,13 @@ class Settings {
   std::string choice(std::string_view key, std::string_view fallback,
                      std::span<const std::string_view> allowed);
 
+  // Every key under `prefix` (e.g. "sweep.") with its value, marked read.
+  std::vector<std::pair<std::string, std::string>> take_prefix(
+      std::string_view prefix);
+  // Sets or replaces a value, e.g. a sweep trial's assignment; `origin`
+  // names it in error messages.
+  void set(const std::string& key, std::string value, std::string origin);
+
   // Records a resolved value read by other means (e.g. plugin hparams).
   void record(std::string_view key, std::string value);
   // The text a key was given with, if any (marks it as read).

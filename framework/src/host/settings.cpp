@@ -154,6 +154,22 @@ void Settings::record(std::string_view key, std::string value) {
   resolved_.emplace_back(std::string(key), std::move(value));
 }
 
+std::vector<std::pair<std::string, std::string>> Settings::take_prefix(
+    std::string_view prefix) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto& [key, entry] : entries_)
+    if (key.rfind(prefix, 0) == 0) {
+      entry.read = true;
+      out.emplace_back(key, entry.value);
+    }
+  return out;
+}
+
+void Settings::set(const std::string& key, std::string value,
+                   std::string origin) {
+  entries_[key] = Entry{std::move(value), std::move(origin)};
+}
+
 std::optional<std::string> Settings::take(std::string_view key) {
   Entry* e = find(key);
   if (e == nullptr) return std::nullopt;
