@@ -190,7 +190,7 @@ Listing parse_listing(const std::string& out) {
 const std::map<std::string, std::set<std::string>> kExpectedPlugins = {
     {"optimizer",
      {"sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
-     "adamw", "amsgrad", "adamax", "nadam", "radam", "lion"}},
+      "adamw", "amsgrad", "adamax", "nadam", "radam", "lion"}},
     {"model", {"linear", "softmax", "mlp", "quadratic", "rosenbrock"}},
     {"loss", {"mse", "cross_entropy"}}};
 

@@ -64,14 +64,15 @@ TEST_CASE("multistep decays at each milestone", "[engine][schedule]") {
 }
 
 TEST_CASE("exponential multiplies by gamma every unit", "[engine][schedule]") {
-  const LearningRate lr(spec_from({{"schedule.name", "exponential"},
-                                   {"schedule.gamma", "0.9"}}),
-                        2.0, 100);
+  const LearningRate lr(
+      spec_from({{"schedule.name", "exponential"}, {"schedule.gamma", "0.9"}}),
+      2.0, 100);
   CHECK(lr.at(0) == 2.0);
   CHECK(lr.at(3) == Approx(2.0 * 0.9 * 0.9 * 0.9));
 }
 
-TEST_CASE("cosine anneals from lr to eta_min over t_max", "[engine][schedule]") {
+TEST_CASE("cosine anneals from lr to eta_min over t_max",
+          "[engine][schedule]") {
   const LearningRate lr(spec_from({{"schedule.name", "cosine"},
                                    {"schedule.t_max", "10"},
                                    {"schedule.eta_min", "0.1"}}),
@@ -108,19 +109,19 @@ TEST_CASE("linear warmup scales the schedule's start, then hands over",
 
 TEST_CASE("onecycle rises to lr then anneals far below it",
           "[engine][schedule]") {
-  const LearningRate lr(spec_from({{"schedule.name", "onecycle"},
-                                   {"schedule.total", "100"}}),
-                        1.0, 1000);
+  const LearningRate lr(
+      spec_from({{"schedule.name", "onecycle"}, {"schedule.total", "100"}}),
+      1.0, 1000);
   // OneCycleLR(max_lr=1, total_steps=100): starts at 1/25, peaks at step
   // 0.3*100 - 1 = 29, ends at step 99 at 1/25/1e4.
   CHECK(lr.at(0) == Approx(1.0 / 25.0));
   CHECK(lr.at(29) == Approx(1.0));
   CHECK(lr.at(99) == Approx(1.0 / 25.0 / 1e4));
   // Halfway up the cosine rise: the mean of start and peak.
-  CHECK(lr.at(14) == Approx(1.0 / 25.0 + (1.0 - 1.0 / 25.0) *
-                                             (1.0 - std::cos(std::numbers::pi *
-                                                             14.0 / 29.0)) /
-                                             2.0));
+  CHECK(lr.at(14) ==
+        Approx(1.0 / 25.0 +
+               (1.0 - 1.0 / 25.0) *
+                   (1.0 - std::cos(std::numbers::pi * 14.0 / 29.0)) / 2.0));
   CHECK(spec_from({{"schedule.name", "onecycle"}}).per_step);
 }
 
@@ -131,18 +132,19 @@ TEST_CASE("plateau cuts the rate when the loss stops improving",
                              {"schedule.factor", "0.5"},
                              {"schedule.monitor", "train_loss"}}),
                   1.0, 100);
-  lr.end_epoch(1.0, 9.0);   // best = 1
+  lr.end_epoch(1.0, 9.0);  // best = 1
   CHECK(lr.at(1) == 1.0);
-  lr.end_epoch(1.0, 9.0);   // no improvement: 1 bad epoch (= patience)
+  lr.end_epoch(1.0, 9.0);  // no improvement: 1 bad epoch (= patience)
   CHECK(lr.at(2) == 1.0);
   lr.end_epoch(0.99999, 9.0);  // below threshold 1e-4 rel: 2 bad epochs
   CHECK(lr.at(3) == 0.5);
-  lr.end_epoch(0.5, 9.0);   // a real improvement resets the count
+  lr.end_epoch(0.5, 9.0);  // a real improvement resets the count
   lr.end_epoch(0.5, 9.0);
   CHECK(lr.at(5) == 0.5);
 }
 
-TEST_CASE("schedule keys are checked like any other key", "[engine][schedule]") {
+TEST_CASE("schedule keys are checked like any other key",
+          "[engine][schedule]") {
   auto error_of = [](const Pairs& pairs) -> std::string {
     try {
       spec_from(pairs);
@@ -159,9 +161,9 @@ TEST_CASE("schedule keys are checked like any other key", "[engine][schedule]") 
   CHECK(contains(error_of({{"schedule.name", "multistep"},
                            {"schedule.milestones", "80,30"}}),
                  "expected increasing positive integers"));
-  CHECK(contains(error_of({{"schedule.name", "plateau"},
-                           {"schedule.unit", "step"}}),
-                 "plateau reduces at epoch ends"));
+  CHECK(contains(
+      error_of({{"schedule.name", "plateau"}, {"schedule.unit", "step"}}),
+      "plateau reduces at epoch ends"));
 }
 
 TEST_CASE("a run follows its schedule, set in the file or on the command line",

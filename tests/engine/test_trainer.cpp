@@ -5,8 +5,9 @@
 #include <descent/experiment.hpp>
 #include <descent/trainer.hpp>
 
-#include <catch2/catch.hpp>
+#include <tbb/global_control.h>
 #include <tbb/task_arena.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <cstring>
@@ -46,6 +47,9 @@ Outcome run(Pairs pairs, int threads = 2) {
   Outcome out;
   out.data = load_data(e);
   Collect collect;
+  // Allow more workers than cores, so 8 threads really run on 2 cores.
+  tbb::global_control workers(tbb::global_control::max_allowed_parallelism,
+                              static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
   out.result = arena.execute([&] { return train(e, out.data, collect); });
   out.records = std::move(collect.records);
@@ -54,11 +58,11 @@ Outcome run(Pairs pairs, int threads = 2) {
 
 Pairs linear_regression(const std::string& batch, const std::string& lr,
                         const std::string& epochs) {
-  return {{"model.name", "linear"},       {"loss.name", "mse"},
-          {"optimizer.name", "sgd"},      {"optimizer.lr", lr},
-          {"data.source", "linear"},      {"data.rows", "1000"},
-          {"data.features", "5"},         {"data.noise", "0.1"},
-          {"trainer.batch_size", batch},  {"trainer.epochs", epochs},
+  return {{"model.name", "linear"},      {"loss.name", "mse"},
+          {"optimizer.name", "sgd"},     {"optimizer.lr", lr},
+          {"data.source", "linear"},     {"data.rows", "1000"},
+          {"data.features", "5"},        {"data.noise", "0.1"},
+          {"trainer.batch_size", batch}, {"trainer.epochs", epochs},
           {"experiment.seed", "3"}};
 }
 
@@ -154,7 +158,7 @@ TEST_CASE("a step budget stops inside an epoch", "[engine][trainer]") {
   CHECK(o.result.last.epoch == 1);
 }
 
-TEST_CASE("results are bit-identical with 1 and 2 threads",
+TEST_CASE("results are bit-identical with 1, 2 and 8 threads",
           "[engine][trainer][determinism]") {
   // 4000 rows -> a full batch of 3200 spans several fixed-size chunks.
   for (const char* batch : {"full", "32"}) {
@@ -162,11 +166,14 @@ TEST_CASE("results are bit-identical with 1 and 2 threads",
     Pairs pairs = linear_regression(batch, "0.05", "3");
     set(pairs, "data.rows", "4000");
     const Outcome one = run(pairs, 1);
-    const Outcome two = run(pairs, 2);
-    REQUIRE(one.records.size() == two.records.size());
-    for (std::size_t i = 0; i < one.records.size(); ++i) {
-      CHECK(same_bits(one.records[i].train_loss, two.records[i].train_loss));
-      CHECK(same_bits(one.records[i].test_loss, two.records[i].test_loss));
+    for (int threads : {2, 8}) {
+      INFO("threads = " << threads);
+      const Outcome many = run(pairs, threads);
+      REQUIRE(one.records.size() == many.records.size());
+      for (std::size_t i = 0; i < one.records.size(); ++i) {
+        CHECK(same_bits(one.records[i].train_loss, many.records[i].train_loss));
+        CHECK(same_bits(one.records[i].test_loss, many.records[i].test_loss));
+      }
     }
   }
 }

@@ -54,10 +54,9 @@ TEST_CASE("the built-in plugin folder loads every plugin cleanly",
   r.scan({kBuiltIn});
   CHECK(r.diagnostics().empty());
   CHECK(names(r, DESCENT_KIND_OPTIMIZER) ==
-        std::vector<std::string>{"adadelta", "adagrad", "adam", "adamax",
-                                 "adamw", "amsgrad", "lion", "momentum",
-                                 "nadam", "nesterov", "radam", "rmsprop",
-                                 "sgd"});
+        std::vector<std::string>{
+            "adadelta", "adagrad", "adam", "adamax", "adamw", "amsgrad", "lion",
+            "momentum", "nadam", "nesterov", "radam", "rmsprop", "sgd"});
   CHECK(names(r, DESCENT_KIND_MODEL) ==
         std::vector<std::string>{"linear", "mlp", "quadratic", "rosenbrock",
                                  "softmax"});
@@ -106,8 +105,7 @@ TEST_CASE("each bad file gives one diagnostic and the rest still load",
   REQUIRE(duplicate.size() == 1);
   CHECK(contains(duplicate[0], "duplicate optimizer name 'sgd'"));
   // The first sgd (the built-in one) is the one kept.
-  CHECK(r.find(DESCENT_KIND_OPTIMIZER, "sgd")->file.parent_path() ==
-        kBuiltIn);
+  CHECK(r.find(DESCENT_KIND_OPTIMIZER, "sgd")->file.parent_path() == kBuiltIn);
 }
 
 TEST_CASE("a missing folder is a diagnostic; a file reached twice loads once",
@@ -127,8 +125,8 @@ TEST_CASE("an instance keeps its library loaded after the registry is gone",
     Registry r;
     r.scan({kGood});
     const Component& c = r.require(DESCENT_KIND_OPTIMIZER, "c_sgd");
-    optimizer = std::make_unique<Optimizer>(
-        c, default_hparams(*c.descriptor), 2, DESCENT_DTYPE_F64);
+    optimizer = std::make_unique<Optimizer>(c, default_hparams(*c.descriptor),
+                                            2, DESCENT_DTYPE_F64);
   }
   std::vector<double> w{1.0, 2.0};
   const std::vector<double> g{1.0, -1.0};
@@ -150,24 +148,31 @@ TEST_CASE("require() names what exists when a plugin is missing",
   }
 }
 
-TEST_CASE("check_descriptor rejects malformed descriptors", "[host][registry]") {
-  static const descent_hparam_desc lr[] = {
-      {"lr", "learning rate", DESCENT_HPARAM_REAL, 0, 0.1, 0.0, 1.0, nullptr,
-       0, 0, nullptr}};
+TEST_CASE("check_descriptor rejects malformed descriptors",
+          "[host][registry]") {
+  static const descent_hparam_desc lr[] = {{"lr", "learning rate",
+                                            DESCENT_HPARAM_REAL, 0, 0.1, 0.0,
+                                            1.0, nullptr, 0, 0, nullptr}};
   static const descent_hparam_desc twice[] = {lr[0], lr[0]};
-  static const descent_hparam_desc no_lr[] = {
-      {"beta", "a beta", DESCENT_HPARAM_REAL, 0, 0.1, 0.0, 1.0, nullptr, 0, 0,
-       nullptr}};
+  static const descent_hparam_desc no_lr[] = {{"beta", "a beta",
+                                               DESCENT_HPARAM_REAL, 0, 0.1, 0.0,
+                                               1.0, nullptr, 0, 0, nullptr}};
   static const descent_hparam_desc min_above_max[] = {
-      {"lr", "learning rate", DESCENT_HPARAM_REAL, 0, 0.1, 1.0, 0.0, nullptr,
-       0, 0, nullptr}};
+      {"lr", "learning rate", DESCENT_HPARAM_REAL, 0, 0.1, 1.0, 0.0, nullptr, 0,
+       0, nullptr}};
   const descent_descriptor good{sizeof(descent_descriptor),
-                                DESCENT_KIND_OPTIMIZER, "ok", "1", "doc", "",
-                                lr, 1, 0};
+                                DESCENT_KIND_OPTIMIZER,
+                                "ok",
+                                "1",
+                                "doc",
+                                "",
+                                lr,
+                                1,
+                                0};
   CHECK_FALSE(check_descriptor(good, DESCENT_KIND_OPTIMIZER));
 
-  auto why = [&](descent_descriptor d, descent_kind kind =
-                                           DESCENT_KIND_OPTIMIZER) {
+  auto why = [&](descent_descriptor d,
+                 descent_kind kind = DESCENT_KIND_OPTIMIZER) {
     return check_descriptor(d, kind).value_or("");
   };
   descent_descriptor d = good;

@@ -60,24 +60,25 @@ TEST_CASE("an INI file is read and command-line values override it",
   CHECK(s.required_text("optimizer.name") == "adam");
   CHECK(s.real("optimizer.lr", 1.0, 0.0, 10.0) == 0.5);
   CHECK(s.real("optimizer.eps", 1e-8, 0.0, 1.0) == 1e-8);  // default
-  CHECK(s.resolved() ==
-        std::vector<std::pair<std::string, std::string>>{
-            {"optimizer.name", "adam"},
-            {"optimizer.lr", "0.5"},
-            {"optimizer.eps", "1e-08"}});
+  CHECK(s.resolved() == std::vector<std::pair<std::string, std::string>>{
+                            {"optimizer.name", "adam"},
+                            {"optimizer.lr", "0.5"},
+                            {"optimizer.eps", "1e-08"}});
 }
 
 TEST_CASE("malformed files are refused with the file's name",
           "[host][settings]") {
-  const auto missing = input_error(
-      [] { Settings::load("/nonexistent/x.ini", {}); });
-  CHECK(contains(missing, "/nonexistent/x.ini: experiment file does not exist"));
+  const auto missing =
+      input_error([] { Settings::load("/nonexistent/x.ini", {}); });
+  CHECK(
+      contains(missing, "/nonexistent/x.ini: experiment file does not exist"));
 
   const fs::path empty = write_file("empty.ini", "\n  \n");
   CHECK(contains(input_error([&] { Settings::load(empty, {}); }),
                  "empty.ini: empty experiment file"));
 
-  const fs::path binary = write_file("binary.ini", std::string("\x7f\x45\0\x01", 4));
+  const fs::path binary =
+      write_file("binary.ini", std::string("\x7f\x45\0\x01", 4));
   CHECK(contains(input_error([&] { Settings::load(binary, {}); }),
                  "binary.ini: binary data"));
 
@@ -128,9 +129,9 @@ TEST_CASE("format_number is the shortest text that reads back exactly",
 
 TEST_CASE("an experiment resolves every default and rejects unknown keys",
           "[host][experiment]") {
-  Settings s = Settings::from_pairs(
-      {{"model.name", "rosenbrock"}, {"optimizer.name", "adam"},
-       {"trainer.steps", "5"}});
+  Settings s = Settings::from_pairs({{"model.name", "rosenbrock"},
+                                     {"optimizer.name", "adam"},
+                                     {"trainer.steps", "5"}});
   const Experiment e = resolve_experiment(s, builtin());
   CHECK(e.analytic());
   CHECK(e.trainer.steps == 5);
@@ -162,16 +163,16 @@ TEST_CASE("out-of-bound hyperparameters and missing plugins are refused",
   CHECK(contains(input_error([&] { resolve_experiment(missing, builtin()); }),
                  "no optimizer plugin named 'adamw2'"));
 
-  Settings data_for_analytic =
-      Settings::load(file, {"data.source=linear"});
+  Settings data_for_analytic = Settings::load(file, {"data.source=linear"});
   CHECK(contains(
       input_error([&] { resolve_experiment(data_for_analytic, builtin()); }),
       "analytic objective"));
 
-  Settings batch = Settings::from_pairs(
-      {{"model.name", "linear"}, {"loss.name", "mse"},
-       {"optimizer.name", "sgd"}, {"data.source", "linear"},
-       {"trainer.batch_size", "0"}});
+  Settings batch = Settings::from_pairs({{"model.name", "linear"},
+                                         {"loss.name", "mse"},
+                                         {"optimizer.name", "sgd"},
+                                         {"data.source", "linear"},
+                                         {"trainer.batch_size", "0"}});
   CHECK(contains(input_error([&] { resolve_experiment(batch, builtin()); }),
                  "expected 'full' or a positive integer"));
 }

@@ -163,7 +163,8 @@ TEST_CASE("only cross_entropy takes class targets", "[losses]") {
   CHECK(loss_api("mse").flags == 0);
 }
 
-// ---------------------------------------------------------------- cross_entropy
+// ----------------------------------------------------------------
+// cross_entropy
 
 TEST_CASE("cross_entropy of equal logits is log(cols)",
           "[losses][cross_entropy]") {
@@ -223,9 +224,9 @@ TEST_CASE("cross_entropy stays finite for logits of +-1000",
 TEST_CASE("cross_entropy rejects targets that are not class indices",
           "[losses][cross_entropy]") {
   Loss ce("cross_entropy");
-  const double bad = GENERATE(2.5, -1.0, 3.0, 1e300,
-                              std::numeric_limits<double>::quiet_NaN(),
-                              std::numeric_limits<double>::infinity());
+  const double bad =
+      GENERATE(2.5, -1.0, 3.0, 1e300, std::numeric_limits<double>::quiet_NaN(),
+               std::numeric_limits<double>::infinity());
   INFO("target " << bad);
   const std::vector<double> o(6, 0.0);  // 2 rows x 3 classes
   const std::vector<double> t{0.0, bad};

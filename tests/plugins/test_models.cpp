@@ -78,8 +78,7 @@ struct Model {
 
   // Starts grad from garbage: backward must overwrite, not accumulate.
   std::vector<double> backward(const std::vector<double>& params,
-                               const std::vector<double>& X,
-                               std::uint64_t rows,
+                               const std::vector<double>& X, std::uint64_t rows,
                                const std::vector<double>& dout) {
     std::vector<double> grad(size(), 12345.0);
     REQUIRE(api.backward(instance.get(), params.data(), data_or_null(X), rows,
@@ -274,27 +273,26 @@ TEST_CASE("mlp applies the chosen activation to hidden units",
   const std::vector<double> params{1.0, 0.0, 1.0, 0.0};
   const std::vector<double> X{-2.0, 0.5};
   SECTION("relu") {
-    const auto out = Model("mlp", 1, 1, mlp_config("1", kRelu))
-                         .forward(params, X, 2);
+    const auto out =
+        Model("mlp", 1, 1, mlp_config("1", kRelu)).forward(params, X, 2);
     CHECK(out[0] == 0.0);
     CHECK(out[1] == 0.5);
   }
   SECTION("tanh") {
-    const auto out = Model("mlp", 1, 1, mlp_config("1", kTanh))
-                         .forward(params, X, 2);
+    const auto out =
+        Model("mlp", 1, 1, mlp_config("1", kTanh)).forward(params, X, 2);
     CHECK(out[0] == Approx(std::tanh(-2.0)));
     CHECK(out[1] == Approx(std::tanh(0.5)));
   }
   SECTION("sigmoid") {
-    const auto out = Model("mlp", 1, 1, mlp_config("1", kSigmoid))
-                         .forward(params, X, 2);
+    const auto out =
+        Model("mlp", 1, 1, mlp_config("1", kSigmoid)).forward(params, X, 2);
     CHECK(out[0] == Approx(1.0 / (1.0 + std::exp(2.0))));
     CHECK(out[1] == Approx(1.0 / (1.0 + std::exp(-0.5))));
   }
 }
 
-TEST_CASE("mlp init follows He or Glorot, with zero biases",
-          "[models][mlp]") {
+TEST_CASE("mlp init follows He or Glorot, with zero biases", "[models][mlp]") {
   // widths 400 -> 300 -> 10; the first layer has 120000 weights, enough for
   // its sample std to land within 1% of the intended one.
   const std::size_t first_weights = 400 * 300;
@@ -329,8 +327,7 @@ TEST_CASE("mlp init follows He or Glorot, with zero biases",
   }
 }
 
-TEST_CASE("mlp gives the same answers after a larger batch",
-          "[models][mlp]") {
+TEST_CASE("mlp gives the same answers after a larger batch", "[models][mlp]") {
   // Workspaces grow to the largest batch seen; a smaller batch afterwards
   // must still read its own rows, not stale or misaligned ones.
   Model m("mlp", 3, 2, mlp_config("5,4", kTanh));
@@ -501,11 +498,10 @@ TEST_CASE("warmed-up forward and backward allocate nothing", "[models]") {
   const double* x = Model::data_or_null(X);
   auto pass = [&](std::uint64_t rows) {
     const long before = g_allocations.load();
-    const bool ok =
-        m.api.forward(m.instance.get(), params.data(), x, rows, out.data()) ==
-            DESCENT_OK &&
-        m.api.backward(m.instance.get(), params.data(), x, rows, dout.data(),
-                       grad.data()) == DESCENT_OK;
+    const bool ok = m.api.forward(m.instance.get(), params.data(), x, rows,
+                                  out.data()) == DESCENT_OK &&
+                    m.api.backward(m.instance.get(), params.data(), x, rows,
+                                   dout.data(), grad.data()) == DESCENT_OK;
     REQUIRE(ok);
     return g_allocations.load() - before;
   };

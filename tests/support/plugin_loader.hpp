@@ -20,8 +20,8 @@ namespace descent::test {
 inline const descent_plugin_entry& open_plugin(const std::string& kind,
                                                const std::string& name) {
   static std::map<std::string, boost::dll::shared_library> libraries;
-  const std::string path = std::string(DESCENT_TEST_PLUGIN_DIR) +
-                           "/descent-" + kind + "-" + name + ".so";
+  const std::string path = std::string(DESCENT_TEST_PLUGIN_DIR) + "/descent-" +
+                           kind + "-" + name + ".so";
   auto it = libraries.find(path);
   if (it == libraries.end())
     it = libraries
@@ -56,8 +56,7 @@ inline std::vector<descent_hparam_value> hparam_values(
   for (std::uint32_t i = 0; i < desc.hparam_count; ++i) {
     const descent_hparam_desc& h = desc.hparams[i];
     descent_hparam_value v = descent::sdk::default_value(h);
-    if (auto n = overrides.numbers.find(h.name);
-        n != overrides.numbers.end()) {
+    if (auto n = overrides.numbers.find(h.name); n != overrides.numbers.end()) {
       v.number = n->second;
       ++used;
     }
@@ -124,8 +123,8 @@ inline LossPtr make_loss(const std::string& name,
   const auto values = hparam_values(*api.descriptor, overrides);
   descent_loss* out = nullptr;
   char error[DESCENT_ERROR_CAPACITY] = {};
-  if (api.create(values.data(), static_cast<std::uint32_t>(values.size()),
-                 &out, error) != DESCENT_OK)
+  if (api.create(values.data(), static_cast<std::uint32_t>(values.size()), &out,
+                 error) != DESCENT_OK)
     throw std::runtime_error(name + ": create failed: " + error);
   return LossPtr(out, LossDeleter{&api});
 }

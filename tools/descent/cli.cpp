@@ -56,8 +56,8 @@ po::variables_map parse(const std::vector<std::string>& args,
               vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    throw InputError("descent " + command + ": " + e.what() +
-                     " (see descent " + command + " --help)");
+    throw InputError("descent " + command + ": " + e.what() + " (see descent " +
+                     command + " --help)");
   }
   return vm;
 }

@@ -40,7 +40,13 @@ int guarded_main(const std::function<int()>& body);
 
 int run_command(const std::vector<std::string>& args,
                 const std::vector<std::string>& full_command_line);
+int lr_find_command(const std::vector<std::string>& args,
+                    const std::vector<std::string>& full_command_line);
 int plugins_command(const std::vector<std::string>& args);
+int reproduce_command(const std::vector<std::string>& args,
+                      const std::vector<std::string>& full_command_line);
+int sweep_command(const std::vector<std::string>& args,
+                  const std::vector<std::string>& full_command_line);
 int check_plugin_command(const std::vector<std::string>& args);
 
 }  // namespace descent::cli

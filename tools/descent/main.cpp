@@ -14,6 +14,12 @@ const char* const kUsage =
     "\n"
     "commands:\n"
     "  run EXPERIMENT.ini [--section.key=value ...]   train as configured\n"
+    "  sweep EXPERIMENT.ini | --resume RUN_DIR        grid/random search in "
+    "parallel\n"
+    "  lr-find EXPERIMENT.ini [--start LR --end LR]   learning-rate range "
+    "test\n"
+    "  reproduce RUN_DIR [--allow-changed]            re-run, compare bit "
+    "for bit\n"
     "  plugins [show NAME]                            list plugins / show "
     "one\n"
     "  check-plugin NAME|PATH [--kind KIND]           check a plugin "
@@ -39,11 +45,18 @@ int main(int argc, char** argv) {
   std::vector<std::string> command_line(argv, argv + argc);
   return descent::cli::guarded_main([&] {
     if (command == "run") return descent::cli::run_command(args, command_line);
+    if (command == "lr-find")
+      return descent::cli::lr_find_command(args, command_line);
     if (command == "plugins") return descent::cli::plugins_command(args);
+    if (command == "reproduce")
+      return descent::cli::reproduce_command(args, command_line);
+    if (command == "sweep")
+      return descent::cli::sweep_command(args, command_line);
     if (command == "check-plugin")
       return descent::cli::check_plugin_command(args);
     throw descent::InputError(
         "unknown command '" + command +
-        "' (commands: run, plugins, check-plugin; see descent --help)");
+        "' (commands: run, sweep, lr-find, reproduce, plugins, "
+        "check-plugin; see descent --help)");
   });
 }

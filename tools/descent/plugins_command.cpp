@@ -26,15 +26,18 @@ po::options_description plugins_options() {
 
 const char* kind_plural(descent_kind kind) {
   switch (kind) {
-    case DESCENT_KIND_OPTIMIZER: return "optimizers";
-    case DESCENT_KIND_MODEL: return "models";
-    default: return "losses";
+    case DESCENT_KIND_OPTIMIZER:
+      return "optimizers";
+    case DESCENT_KIND_MODEL:
+      return "models";
+    default:
+      return "losses";
   }
 }
 
 void list_plugins(const Registry& registry) {
-  for (descent_kind kind : {DESCENT_KIND_OPTIMIZER, DESCENT_KIND_MODEL,
-                            DESCENT_KIND_LOSS}) {
+  for (descent_kind kind :
+       {DESCENT_KIND_OPTIMIZER, DESCENT_KIND_MODEL, DESCENT_KIND_LOSS}) {
     const auto components = registry.of_kind(kind);
     std::printf("%s (%zu)\n", kind_plural(kind), components.size());
     for (const Component* c : components)
@@ -51,11 +54,16 @@ void list_plugins(const Registry& registry) {
 
 std::string type_text(const descent_hparam_desc& h) {
   switch (h.type) {
-    case DESCENT_HPARAM_REAL: return "real";
-    case DESCENT_HPARAM_INT: return "int";
-    case DESCENT_HPARAM_BOOL: return "bool";
-    case DESCENT_HPARAM_CHOICE: return "choice";
-    default: return "text";
+    case DESCENT_HPARAM_REAL:
+      return "real";
+    case DESCENT_HPARAM_INT:
+      return "int";
+    case DESCENT_HPARAM_BOOL:
+      return "bool";
+    case DESCENT_HPARAM_CHOICE:
+      return "choice";
+    default:
+      return "text";
   }
 }
 
@@ -114,11 +122,12 @@ int plugins_command(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (words.size() != 2 || words[0] != "show")
-    throw InputError("descent plugins: expected `plugins` or `plugins show "
-                     "NAME` (see descent plugins --help)");
+    throw InputError(
+        "descent plugins: expected `plugins` or `plugins show "
+        "NAME` (see descent plugins --help)");
   bool found = false;
-  for (descent_kind kind : {DESCENT_KIND_OPTIMIZER, DESCENT_KIND_MODEL,
-                            DESCENT_KIND_LOSS})
+  for (descent_kind kind :
+       {DESCENT_KIND_OPTIMIZER, DESCENT_KIND_MODEL, DESCENT_KIND_LOSS})
     if (const Component* c = registry.find(kind, words[1])) {
       if (found) std::printf("\n");
       show_component(*c);

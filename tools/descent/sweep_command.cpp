@@ -6,11 +6,7 @@
 #include <descent/records.hpp>
 #include <descent/sweep.hpp>
 
-#include <nlohmann/json.hpp>
-
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 namespace descent::cli {
 namespace {
@@ -34,17 +30,10 @@ po::options_description sweep_options() {
       "finish the sweep in RUN_DIR: run only the trials it has not "
       "recorded")("threads", po::value<unsigned>()->default_value(0),
                   "trials run at once, 0 = all cores (results do not "
-                  "depend on it)")(
-      "quiet,q", po::bool_switch(), "no progress line");
+                  "depend on it)")("quiet,q", po::bool_switch(),
+                                   "no progress line");
   add_plugin_options(options);
   return options;
-}
-
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // A resumed sweep re-reads its original experiment file (relative data
@@ -52,28 +41,14 @@ std::string read_file(const fs::path& file) {
 void prepare_resume(SweepOptions& o, const fs::path& dir,
                     const std::vector<std::string>& overrides) {
   if (!overrides.empty())
-    throw InputError("descent sweep --resume: takes no --section.key=value; "
-                     "the sweep keeps its own");
-  const fs::path info = dir / "sweep.json";
-  if (!fs::exists(info))
-    throw InputError(dir.string() + ": not a sweep folder (no sweep.json)");
-  nlohmann::json sweep;
-  try {
-    sweep = nlohmann::json::parse(read_file(info));
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(info.string() + ": unreadable: " + e.what());
-  }
-  o.out = dir;
+    throw InputError(
+        "descent sweep --resume: takes no --section.key=value; "
+        "the sweep keeps its own");
+  const SweepOptions recorded = recorded_sweep(dir, /*allow_copy=*/false);
+  o.out = recorded.out;
+  o.overrides = recorded.overrides;
+  o.experiment_file = recorded.experiment_file;
   o.resume = true;
-  o.overrides = sweep.at("overrides").get<std::vector<std::string>>();
-  o.experiment_file = sweep.at("experiment_file").get<std::string>();
-  const std::string copy = read_file(dir / "experiment.ini");
-  if (!fs::exists(o.experiment_file))
-    o.experiment_file = dir / "experiment.ini";
-  else if (read_file(o.experiment_file) != copy)
-    throw InputError(o.experiment_file.string() +
-                     ": changed since the sweep started; a resumed sweep "
-                     "must run the same experiment");
 }
 
 }  // namespace
@@ -97,19 +72,21 @@ int sweep_command(const std::vector<std::string>& args,
   o.command_line = full_command_line;
   if (vm.count("resume")) {
     if (vm.count("experiment") || vm.count("out"))
-      throw InputError("descent sweep --resume RUN_DIR: takes no "
-                       "EXPERIMENT.ini and no --out");
+      throw InputError(
+          "descent sweep --resume RUN_DIR: takes no "
+          "EXPERIMENT.ini and no --out");
     prepare_resume(o, vm["resume"].as<std::string>(), split.overrides);
   } else {
     if (!vm.count("experiment"))
-      throw InputError("descent sweep: expected an EXPERIMENT.ini file "
-                       "(see descent sweep --help)");
+      throw InputError(
+          "descent sweep: expected an EXPERIMENT.ini file "
+          "(see descent sweep --help)");
     o.experiment_file = vm["experiment"].as<std::string>();
     o.overrides = split.overrides;
     o.out = vm.count("out")
                 ? fs::path(vm["out"].as<std::string>())
-                : default_run_dir("runs", o.experiment_file.stem().string() +
-                                              "-sweep");
+                : default_run_dir("runs",
+                                  o.experiment_file.stem().string() + "-sweep");
   }
   const Registry registry = load_registry(vm);
   return run_sweep(o, registry);

@@ -26,12 +26,12 @@ enum class DataSource { none, fashion_mnist, csv, linear, blobs };
 
 struct DataSpec {
   DataSource source = DataSource::none;
-  std::filesystem::path dir;   // fashion_mnist
+  std::filesystem::path dir;    // fashion_mnist
   std::size_t train_limit = 0;  // fashion_mnist: 0 = all
   std::size_t test_limit = 0;
   std::filesystem::path path;  // csv
   CsvOptions csv;
-  double test_fraction = 0.2;  // csv and synthetic
+  double test_fraction = 0.2;                       // csv and synthetic
   std::size_t rows = 0, features = 0, classes = 0;  // synthetic
   double noise = 0.0, spread = 0.0;
 };

@@ -38,8 +38,8 @@ class Optimizer {
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
 
-  void step(std::span<double> params, std::span<const double> grads,
-            double lr, std::uint64_t t);
+  void step(std::span<double> params, std::span<const double> grads, double lr,
+            std::uint64_t t);
   void step(std::span<float> params, std::span<const float> grads, double lr,
             std::uint64_t t);
   void reset();

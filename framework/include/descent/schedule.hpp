@@ -8,9 +8,9 @@
 // Formulas follow torch.optim.lr_scheduler (PyTorch 1.13) closed forms:
 //   constant      lr0
 //   step          lr0 * gamma^floor(k / step_size)                 (StepLR)
-//   multistep     lr0 * gamma^(milestones <= k)                    (MultiStepLR)
-//   exponential   lr0 * gamma^k                                    (ExponentialLR)
-//   cosine        eta_min + (lr0 - eta_min) (1 + cos(pi k / t_max)) / 2,
+//   multistep     lr0 * gamma^(milestones <= k) (MultiStepLR) exponential   lr0
+//   * gamma^k                                    (ExponentialLR) cosine eta_min
+//   + (lr0 - eta_min) (1 + cos(pi k / t_max)) / 2,
 //                 held at eta_min after t_max          (CosineAnnealingLR;
 //                 Loshchilov & Hutter, SGDR, ICLR 2017)
 //   onecycle      cosine rise from lr0/div_factor to lr0 over pct_start of

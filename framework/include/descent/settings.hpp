@@ -43,7 +43,8 @@ class Settings {
   std::string choice(std::string_view key, std::string_view fallback,
                      std::span<const std::string_view> allowed);
 
-  // Every key under `prefix` (e.g. "sweep.") with its value, marked read.
+  // Every key under `prefix` (e.g. "sweep.") with its value, marked read,
+  // in the order the file (then the command line) gave them.
   std::vector<std::pair<std::string, std::string>> take_prefix(
       std::string_view prefix);
   // Sets or replaces a value, e.g. a sweep trial's assignment; `origin`
@@ -72,11 +73,12 @@ class Settings {
     std::string value;
     std::string origin;  // file path or "command line"
     bool read = false;
+    std::size_t order = 0;  // position in the file, then the command line
   };
   const Entry* find(std::string_view key) const;
   Entry* find(std::string_view key);
-  [[noreturn]] void bad(std::string_view key, const std::string& expected)
-      const;
+  [[noreturn]] void bad(std::string_view key,
+                        const std::string& expected) const;
 
   std::filesystem::path file_;
   std::map<std::string, Entry, std::less<>> entries_;

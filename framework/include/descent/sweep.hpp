@@ -8,12 +8,14 @@
 //   optimizer.beta1 = uniform(0.8, 0.99)       alone takes the plugin's
 //   trainer.batch_size = choice(16, 32, 64)    declared bounds
 //   trials = 32                              random search: sampled points
+//                                            (16 when not given)
 //   repeats = 3                              seeds per configuration
 //   then_best_seeds = 10                     re-run the best with new seeds
 //   metric = test_loss                       what ranks trials (min; max
 //                                            for test_accuracy)
-// Several grid/list keys make a product; with any random key every key is
-// sampled (a list then acts as a choice). Points and seeds depend only on
+// Several grid/list keys make a product, the key written last varying
+// fastest; with any random key every key is sampled (a list then acts as a
+// choice). Points and seeds depend only on
 // (experiment seed, configuration index), never on threads or timing.
 #pragma once
 
@@ -56,7 +58,7 @@ struct TrialPlan {
   std::uint64_t repeat = 0;  // seed index
   bool best_seeds = false;   // a then_best_seeds re-run
   std::uint64_t seed = 0;
-  Assignment assignment;     // key -> value text
+  Assignment assignment;  // key -> value text
 };
 
 // Reads the [sweep] section (all `sweep.*` keys, marked read). `base` is
@@ -86,6 +88,12 @@ struct SweepOptions {
   bool resume = false;
   std::vector<std::string> command_line;
 };
+
+// The options that re-run the sweep recorded in `dir` (its sweep.json and
+// experiment.ini): the original experiment file if it is unchanged (so
+// relative data paths still resolve), else the folder's copy when
+// `allow_copy`, else an InputError.
+SweepOptions recorded_sweep(const std::filesystem::path& dir, bool allow_copy);
 
 // Runs (or resumes) a sweep into options.out; returns the exit code.
 int run_sweep(const SweepOptions& options, const Registry& registry);

@@ -21,13 +21,13 @@ namespace descent {
 inline constexpr double kNotMeasured = std::numeric_limits<double>::quiet_NaN();
 
 struct EpochRecord {
-  std::uint64_t epoch = 0;  // 0 is the initial point
-  std::uint64_t steps = 0;  // optimizer steps so far
+  std::uint64_t epoch = 0;           // 0 is the initial point
+  std::uint64_t steps = 0;           // optimizer steps so far
   double train_loss = kNotMeasured;  // mean minibatch loss of the epoch
   double test_loss = kNotMeasured;
   double test_accuracy = kNotMeasured;  // classifiers only
   double lr = kNotMeasured;
-  double seconds = 0.0;  // wall time since the start (not reproducible)
+  double seconds = 0.0;        // wall time since the start (not reproducible)
   std::vector<double> params;  // analytic objectives only
 };
 

@@ -22,8 +22,8 @@ std::size_t count_correct(const double* out, const double* targets,
   std::size_t correct = 0;
   for (std::size_t r = 0; r < rows; ++r) {
     const double* row = out + r * cols;
-    const auto best = static_cast<std::size_t>(
-        std::max_element(row, row + cols) - row);
+    const auto best =
+        static_cast<std::size_t>(std::max_element(row, row + cols) - row);
     correct += static_cast<double>(best) == targets[r] ? 1 : 0;
   }
   return correct;
@@ -85,17 +85,17 @@ double BatchEvaluator::loss_and_gradient(const double* params, const double* X,
   if (chunk_losses_.size() < chunks) chunk_losses_.resize(chunks);
   const double scale = 1.0 / static_cast<double>(rows);
 
-  for_each_chunk(rows, chunk_rows, [&](std::size_t c, std::size_t first,
-                                       std::size_t n) {
-    Worker& w = local_worker(n);
-    const double* x = X + first * n_inputs_;
-    w.model.forward(params, x, n, w.out.data());
-    chunk_losses_[c] = w.loss.value_and_grad(
-        w.out.data(), Y + first * target_cols, n, n_outputs_, scale,
-        w.dout.data());
-    double* g = chunks == 1 ? grad : chunk_grads_.data() + c * n_params_;
-    w.model.backward(params, x, n, w.dout.data(), g);
-  });
+  for_each_chunk(
+      rows, chunk_rows, [&](std::size_t c, std::size_t first, std::size_t n) {
+        Worker& w = local_worker(n);
+        const double* x = X + first * n_inputs_;
+        w.model.forward(params, x, n, w.out.data());
+        chunk_losses_[c] =
+            w.loss.value_and_grad(w.out.data(), Y + first * target_cols, n,
+                                  n_outputs_, scale, w.dout.data());
+        double* g = chunks == 1 ? grad : chunk_grads_.data() + c * n_params_;
+        w.model.backward(params, x, n, w.dout.data(), g);
+      });
 
   double loss = chunk_losses_[0];
   for (std::size_t c = 1; c < chunks; ++c) loss += chunk_losses_[c];
@@ -118,17 +118,19 @@ Evaluation BatchEvaluator::evaluate(const double* params, const Dataset& data) {
   const double scale = 1.0 / static_cast<double>(data.rows);
   const bool classes = data.n_classes > 0;
 
-  for_each_chunk(data.rows, chunk_rows, [&](std::size_t c, std::size_t first,
-                                            std::size_t n) {
-    Worker& w = local_worker(n);
-    const double* targets = data.targets.data() + first * data.n_targets;
-    w.model.forward(params, data.features.data() + first * n_inputs_, n,
-                    w.out.data());
-    chunk_losses_[c] = w.loss.value_and_grad(w.out.data(), targets, n,
-                                             n_outputs_, scale, nullptr);
-    if (classes)
-      chunk_correct_[c] = count_correct(w.out.data(), targets, n, n_outputs_);
-  });
+  for_each_chunk(
+      data.rows, chunk_rows,
+      [&](std::size_t c, std::size_t first, std::size_t n) {
+        Worker& w = local_worker(n);
+        const double* targets = data.targets.data() + first * data.n_targets;
+        w.model.forward(params, data.features.data() + first * n_inputs_, n,
+                        w.out.data());
+        chunk_losses_[c] = w.loss.value_and_grad(w.out.data(), targets, n,
+                                                 n_outputs_, scale, nullptr);
+        if (classes)
+          chunk_correct_[c] =
+              count_correct(w.out.data(), targets, n, n_outputs_);
+      });
 
   Evaluation result;
   std::size_t correct = 0;
@@ -136,9 +138,9 @@ Evaluation BatchEvaluator::evaluate(const double* params, const Dataset& data) {
     result.loss += chunk_losses_[c];
     correct += chunk_correct_[c];
   }
-  result.accuracy = classes ? static_cast<double>(correct) /
-                                  static_cast<double>(data.rows)
-                            : kNotMeasured;
+  result.accuracy =
+      classes ? static_cast<double>(correct) / static_cast<double>(data.rows)
+              : kNotMeasured;
   return result;
 }
 

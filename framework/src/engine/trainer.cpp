@@ -70,14 +70,13 @@ class DataTrainer {
         train_(data.train),
         test_(data.test),
         observer_(observer),
-        n_outputs_(train_.n_classes > 0 ? train_.n_classes
-                                        : train_.n_targets),
+        n_outputs_(train_.n_classes > 0 ? train_.n_classes : train_.n_targets),
         init_model_(*e.model.component, e.model.hparams, train_.n_features,
                     n_outputs_),
         params_(init_model_.param_count()),
         grad_(params_.size()),
-        optimizer_(*e.optimizer.component, e.optimizer.hparams,
-                   params_.size(), DESCENT_DTYPE_F64),
+        optimizer_(*e.optimizer.component, e.optimizer.hparams, params_.size(),
+                   DESCENT_DTYPE_F64),
         evaluator_(e, train_.n_features, n_outputs_, params_.size()),
         batch_(e.trainer.batch_size == 0
                    ? train_.rows
@@ -132,8 +131,7 @@ class DataTrainer {
 
   void publish(const EpochRecord& r, bool force) {
     result_.last = r;
-    if (force || should_log(e_.trainer, r.epoch, false))
-      observer_.on_epoch(r);
+    if (force || should_log(e_.trainer, r.epoch, false)) observer_.on_epoch(r);
   }
 
   void diverge(EpochRecord r, std::string reason) {
@@ -145,9 +143,8 @@ class DataTrainer {
   // One pass over the shuffled rows; false when the run must stop.
   bool run_epoch(std::uint64_t epoch) {
     if (batch_ < train_.rows)
-      sdk::RandomStream{e_.seed, static_cast<std::uint64_t>(
-                                     StreamPurpose::shuffle),
-                        epoch}
+      sdk::RandomStream{
+          e_.seed, static_cast<std::uint64_t>(StreamPurpose::shuffle), epoch}
           .shuffle(std::span<std::size_t>(order_));
     double loss_sum = 0.0;
     std::size_t seen = 0;
@@ -250,15 +247,15 @@ RunResult train_analytic(const Experiment& e, TrainingObserver& observer) {
   result.initial_loss = value_at();
   result.last = make_record(0, result.initial_loss);
   observer.on_epoch(result.last);
-  const double limit = e.trainer.divergence_factor *
-                       std::abs(result.initial_loss);
+  const double limit =
+      e.trainer.divergence_factor * std::abs(result.initial_loss);
   for (std::uint64_t t = 1; t <= e.trainer.steps; ++t) {
     const double f = value_at();
     model.backward(params.data(), nullptr, 1, &one, grad.data());
     if (!std::isfinite(f) || !all_finite(grad)) {
       result.status = RunStatus::diverged;
-      result.reason = "objective or gradient became NaN/Inf at step " +
-                      std::to_string(t);
+      result.reason =
+          "objective or gradient became NaN/Inf at step " + std::to_string(t);
       result.last = make_record(t - 1, f);
       observer.on_epoch(result.last);
       break;
@@ -268,8 +265,8 @@ RunResult train_analytic(const Experiment& e, TrainingObserver& observer) {
                    last_lr, t);
     const double after = value_at();
     result.last = make_record(t, after);
-    const bool blew_up = !std::isfinite(after) ||
-                         (result.initial_loss > 0.0 && after > limit);
+    const bool blew_up =
+        !std::isfinite(after) || (result.initial_loss > 0.0 && after > limit);
     if (blew_up) {
       result.status = RunStatus::diverged;
       result.reason = "objective " + format_number(after) + " exceeds " +
@@ -290,8 +287,8 @@ void preflight(const Experiment& e, const TrainTest& data) {
   const std::string file = e.file.empty() ? "experiment" : e.file.string();
   if (e.analytic()) {
     Model model(*e.model.component, e.model.hparams, 0, 1);
-    Optimizer(*e.optimizer.component, e.optimizer.hparams,
-              model.param_count(), DESCENT_DTYPE_F64);
+    Optimizer(*e.optimizer.component, e.optimizer.hparams, model.param_count(),
+              DESCENT_DTYPE_F64);
     return;
   }
   if (data.train.rows == 0)
@@ -306,8 +303,8 @@ void preflight(const Experiment& e, const TrainTest& data) {
                          "(use mse)"
                        : "expects real targets, but the data has class labels "
                          "(use cross_entropy)"));
-  const std::size_t outputs = data.train.n_classes > 0 ? data.train.n_classes
-                                                       : data.train.n_targets;
+  const std::size_t outputs =
+      data.train.n_classes > 0 ? data.train.n_classes : data.train.n_targets;
   Model model(*e.model.component, e.model.hparams, data.train.n_features,
               outputs);
   Loss(*e.loss.component, e.loss.hparams);

@@ -7,11 +7,14 @@ namespace descent {
 
 std::string default_text(const descent_hparam_desc& h) {
   switch (h.type) {
-    case DESCENT_HPARAM_BOOL: return h.default_value != 0 ? "true" : "false";
+    case DESCENT_HPARAM_BOOL:
+      return h.default_value != 0 ? "true" : "false";
     case DESCENT_HPARAM_CHOICE:
       return h.choices[static_cast<std::size_t>(h.default_value)];
-    case DESCENT_HPARAM_TEXT: return std::string("\"") + h.default_text + "\"";
-    default: return format_number(h.default_value);
+    case DESCENT_HPARAM_TEXT:
+      return std::string("\"") + h.default_text + "\"";
+    default:
+      return format_number(h.default_value);
   }
 }
 
@@ -23,8 +26,8 @@ std::string plugins_markdown(const Registry& registry) {
         "plugins/README.md`; a test checks that it\nis current. Each "
         "hyperparameter is an experiment key `<kind>.<name>`, shown with its\n"
         "default; `descent plugins show NAME` gives types, ranges and docs.\n";
-  for (descent_kind kind : {DESCENT_KIND_OPTIMIZER, DESCENT_KIND_MODEL,
-                            DESCENT_KIND_LOSS}) {
+  for (descent_kind kind :
+       {DESCENT_KIND_OPTIMIZER, DESCENT_KIND_MODEL, DESCENT_KIND_LOSS}) {
     const char* heading = kind == DESCENT_KIND_OPTIMIZER ? "Optimizers"
                           : kind == DESCENT_KIND_MODEL   ? "Models"
                                                          : "Losses";
@@ -33,8 +36,7 @@ std::string plugins_markdown(const Registry& registry) {
        << "|---|---|---|---|\n";
     for (const Component* c : registry.of_kind(kind)) {
       const descent_descriptor& d = *c->descriptor;
-      md << "| `" << d.name << "` | " << d.doc << " | " << d.reference
-         << " | ";
+      md << "| `" << d.name << "` | " << d.doc << " | " << d.reference << " | ";
       for (std::uint32_t i = 0; i < d.hparam_count; ++i)
         md << (i ? ", " : "") << d.hparams[i].name << "="
            << default_text(d.hparams[i]);

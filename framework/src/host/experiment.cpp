@@ -26,14 +26,14 @@ HParamValues resolve_hparams(Settings& settings, const Component& component) {
     descent_hparam_value& v = out.values[i];
     switch (h.type) {
       case DESCENT_HPARAM_REAL:
-        v.number = settings.real(key, h.default_value, h.min_value,
-                                 h.max_value);
+        v.number =
+            settings.real(key, h.default_value, h.min_value, h.max_value);
         break;
       case DESCENT_HPARAM_INT:
-        v.number = static_cast<double>(settings.integer(
-            key, static_cast<std::int64_t>(h.default_value),
-            static_cast<std::int64_t>(h.min_value),
-            static_cast<std::int64_t>(h.max_value)));
+        v.number = static_cast<double>(
+            settings.integer(key, static_cast<std::int64_t>(h.default_value),
+                             static_cast<std::int64_t>(h.min_value),
+                             static_cast<std::int64_t>(h.max_value)));
         break;
       case DESCENT_HPARAM_BOOL:
         v.number = settings.flag(key, h.default_value != 0.0) ? 1.0 : 0.0;
@@ -78,8 +78,8 @@ DataSpec resolve_data(Settings& s) {
   if (source == "fashion_mnist") {
     d.source = DataSource::fashion_mnist;
     d.dir = s.path("data.dir", "/usr/share/datasets/fashion-mnist");
-    d.train_limit = static_cast<std::size_t>(
-        s.integer("data.train_limit", 0, 0, 60000));
+    d.train_limit =
+        static_cast<std::size_t>(s.integer("data.train_limit", 0, 0, 60000));
     d.test_limit =
         static_cast<std::size_t>(s.integer("data.test_limit", 0, 0, 10000));
     return d;
@@ -106,14 +106,17 @@ DataSpec resolve_data(Settings& s) {
                                     : CsvHeader::autodetect;
     return d;
   }
-  d.rows = static_cast<std::size_t>(s.integer("data.rows", 1000, 2, 10'000'000));
-  d.features = static_cast<std::size_t>(s.integer("data.features", 10, 1, 100'000));
+  d.rows =
+      static_cast<std::size_t>(s.integer("data.rows", 1000, 2, 10'000'000));
+  d.features =
+      static_cast<std::size_t>(s.integer("data.features", 10, 1, 100'000));
   if (source == "linear") {
     d.source = DataSource::linear;
     d.noise = s.real("data.noise", 0.1, 0.0, 1e6);
   } else {
     d.source = DataSource::blobs;
-    d.classes = static_cast<std::size_t>(s.integer("data.classes", 3, 2, 10'000));
+    d.classes =
+        static_cast<std::size_t>(s.integer("data.classes", 3, 2, 10'000));
     d.spread = s.real("data.spread", 1.0, 0.0, 1e6);
   }
   return d;
@@ -123,7 +126,8 @@ TrainerSpec resolve_trainer(Settings& s, bool analytic) {
   TrainerSpec t;
   if (analytic) {
     // One step is one epoch: the objective is its own whole "data set".
-    t.steps = static_cast<std::uint64_t>(s.integer("trainer.steps", 1000, 1, kMaxCount));
+    t.steps = static_cast<std::uint64_t>(
+        s.integer("trainer.steps", 1000, 1, kMaxCount));
     t.epochs = t.steps;
   } else {
     const std::string batch = s.text("trainer.batch_size", "32");
@@ -139,8 +143,10 @@ TrainerSpec resolve_trainer(Settings& s, bool analytic) {
                          ": expected 'full' or a positive integer");
       }
     }
-    t.epochs = static_cast<std::uint64_t>(s.integer("trainer.epochs", 10, 0, kMaxCount));
-    t.steps = static_cast<std::uint64_t>(s.integer("trainer.steps", 0, 0, kMaxCount));
+    t.epochs = static_cast<std::uint64_t>(
+        s.integer("trainer.epochs", 10, 0, kMaxCount));
+    t.steps =
+        static_cast<std::uint64_t>(s.integer("trainer.steps", 0, 0, kMaxCount));
     if (t.epochs == 0 && t.steps == 0)
       throw InputError(s.where("trainer.epochs") +
                        ": expected a budget: trainer.epochs or trainer.steps "
@@ -178,7 +184,8 @@ Experiment resolve_experiment(Settings& settings, const Registry& registry) {
                      std::string(e.model.component->name()) +
                      "' is an analytic objective; expected none");
   if (!analytic && e.data.source == DataSource::none)
-    throw InputError(settings.where("model.name") + ": model needs data; "
+    throw InputError(settings.where("model.name") +
+                     ": model needs data; "
                      "set data.source to fashion_mnist, csv, linear or blobs");
   settings.reject_unread(known_keys(e));
   return e;

@@ -24,19 +24,24 @@ namespace {
 
 std::string status_text(descent_status status) {
   switch (status) {
-    case DESCENT_ERROR_INVALID_ARGUMENT: return "invalid argument";
-    case DESCENT_ERROR_OUT_OF_MEMORY: return "out of memory";
-    case DESCENT_ERROR_UNSUPPORTED: return "unsupported";
-    case DESCENT_ERROR_BAD_STATE: return "bad state";
-    default: return "internal error";
+    case DESCENT_ERROR_INVALID_ARGUMENT:
+      return "invalid argument";
+    case DESCENT_ERROR_OUT_OF_MEMORY:
+      return "out of memory";
+    case DESCENT_ERROR_UNSUPPORTED:
+      return "unsupported";
+    case DESCENT_ERROR_BAD_STATE:
+      return "bad state";
+    default:
+      return "internal error";
   }
 }
 
 [[noreturn]] void throw_call_error(const Component& c, const char* what,
                                    descent_status status, const char* text) {
-  throw RunError(std::string(kind_name(c.kind)) + " '" +
-                 std::string(c.name()) + "' " + what + " failed (" +
-                 status_text(status) + "): " + (text ? text : ""));
+  throw RunError(std::string(kind_name(c.kind)) + " '" + std::string(c.name()) +
+                 "' " + what + " failed (" + status_text(status) +
+                 "): " + (text ? text : ""));
 }
 
 // create() failures are bad input: the hyperparameters or sizes given by
@@ -98,8 +103,8 @@ std::vector<unsigned char> Optimizer::save_state() const {
 }
 
 void Optimizer::load_state(std::span<const unsigned char> blob) {
-  if (auto s = component_.optimizer->state_load(instance_, blob.data(),
-                                                blob.size());
+  if (auto s =
+          component_.optimizer->state_load(instance_, blob.data(), blob.size());
       s != DESCENT_OK)
     fail("state_load", s);
 }
@@ -108,9 +113,8 @@ Model::Model(const Component& component, const HParamValues& hparams,
              std::uint64_t n_inputs, std::uint64_t n_outputs)
     : component_(component) {
   char error[DESCENT_ERROR_CAPACITY] = {};
-  if (component_.model->create(hparams.values.data(), hparams.count(),
-                               n_inputs, n_outputs, &instance_,
-                               error) != DESCENT_OK)
+  if (component_.model->create(hparams.values.data(), hparams.count(), n_inputs,
+                               n_outputs, &instance_, error) != DESCENT_OK)
     throw_create_error(component_, error);
 }
 
@@ -126,8 +130,8 @@ std::uint64_t Model::param_count() const {
 }
 
 void Model::init(std::span<double> params, std::uint64_t seed) {
-  if (auto s = component_.model->init(instance_, params.data(), params.size(),
-                                      seed);
+  if (auto s =
+          component_.model->init(instance_, params.data(), params.size(), seed);
       s != DESCENT_OK)
     fail("init", s);
 }
@@ -139,10 +143,10 @@ void Model::forward(const double* params, const double* X, std::uint64_t rows,
     fail("forward", s);
 }
 
-void Model::backward(const double* params, const double* X,
-                     std::uint64_t rows, const double* dout, double* grad) {
-  if (auto s = component_.model->backward(instance_, params, X, rows, dout,
-                                          grad);
+void Model::backward(const double* params, const double* X, std::uint64_t rows,
+                     const double* dout, double* grad) {
+  if (auto s =
+          component_.model->backward(instance_, params, X, rows, dout, grad);
       s != DESCENT_OK)
     fail("backward", s);
 }
@@ -167,8 +171,7 @@ double Loss::value_and_grad(const double* outputs, const double* targets,
                             double scale, double* dout) {
   double value = 0.0;
   if (auto s = component_.loss->value_and_grad(instance_, outputs, targets,
-                                               rows, cols, scale, &value,
-                                               dout);
+                                               rows, cols, scale, &value, dout);
       s != DESCENT_OK)
     fail("value_and_grad", s);
   return value;

@@ -1,13 +1,17 @@
+#include <descent/build_info.hpp>
 #include <descent/errors.hpp>
+#include <descent/file_hash.hpp>
 #include <descent/records.hpp>
 
 #include <fcntl.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
-#include <boost/version.hpp>
-#include <Eigen/Core>
 #include <oneapi/tbb/version.h>
+#include <Eigen/Core>
+#include <boost/version.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -50,8 +54,9 @@ void write_file_atomically(const fs::path& file, const std::string& content) {
   fsync_path(temp, O_RDONLY);
   std::error_code ec;
   fs::rename(temp, file, ec);
-  if (ec) throw RunError(file.string() + ": cannot rename into place: " +
-                         ec.message());
+  if (ec)
+    throw RunError(file.string() +
+                   ": cannot rename into place: " + ec.message());
   fsync_path(file.parent_path().empty() ? fs::path(".") : file.parent_path(),
              O_RDONLY | O_DIRECTORY);
 }
@@ -72,18 +77,18 @@ RunDirectory::RunDirectory(fs::path dir) : dir_(std::move(dir)) {
                        "); choose another --out");
   fs::create_directories(dir_, ec);
   if (ec || !fs::is_directory(dir_))
-    throw InputError(dir_.string() + ": cannot create run folder: " +
-                     ec.message());
+    throw InputError(dir_.string() +
+                     ": cannot create run folder: " + ec.message());
 }
 
 void RunDirectory::write_config(const Experiment& e) const {
   write_file_atomically(
       dir_ / "config.ini",
-      to_ini(e.resolved, "# Resolved by descent " DESCENT_VERSION
-                         " from " + e.file.string() +
-                         ": every default filled in.\n# Re-run with: "
-                         "descent run " + (dir_ / "config.ini").string() +
-                         "\n"));
+      to_ini(e.resolved, "# Resolved by descent " DESCENT_VERSION " from " +
+                             e.file.string() +
+                             ": every default filled in.\n# Re-run with: "
+                             "descent run " +
+                             (dir_ / "config.ini").string() + "\n"));
 }
 
 void RunDirectory::write_json(const std::string& name,
@@ -119,8 +124,8 @@ void MetricsCsv::on_epoch(const EpochRecord& r) {
       out_ << ',' << csv_number(r.params[i]);
   } else {
     out_ << r.epoch << ',' << r.steps << ',' << csv_number(r.train_loss) << ','
-         << csv_number(r.test_loss) << ',' << csv_number(r.test_accuracy)
-         << ',' << csv_number(r.lr) << ',' << csv_number(r.seconds);
+         << csv_number(r.test_loss) << ',' << csv_number(r.test_accuracy) << ','
+         << csv_number(r.lr) << ',' << csv_number(r.seconds);
   }
   out_ << '\n' << std::flush;
   if (!out_) throw RunError(file_.string() + ": write failed");
@@ -166,10 +171,38 @@ nlohmann::json component_json(const ComponentChoice& c) {
   return {{"name", std::string(p.name())},
           {"kind", kind_name(p.kind)},
           {"version", p.descriptor->version},
-          {"file", p.file.string()},
+          {"file", fs::absolute(p.file).string()},
+          {"sha256", sha256_file(p.file)},
           {"abi", std::to_string(p.abi_version.major) + "." +
                       std::to_string(p.abi_version.minor) + "." +
                       std::to_string(p.abi_version.patch)}};
+}
+
+std::string os_text() {
+  utsname u{};
+  if (::uname(&u) != 0) return "unknown";
+  return std::string(u.sysname) + " " + u.release + " " + u.machine;
+}
+
+// The first "model name" of /proc/cpuinfo: results are promised only on the
+// same CPU architecture, so the manifest says which one ran.
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) {
+      const auto colon = line.find(':');
+      return colon == std::string::npos ? line : line.substr(colon + 2);
+    }
+  return "unknown";
+}
+
+nlohmann::json data_file_json(const fs::path& file) {
+  std::error_code ec;
+  const auto size = fs::file_size(file, ec);
+  return {{"path", fs::absolute(file).string()},
+          {"size", ec ? 0 : size},
+          {"sha256", sha256_file(file)}};
 }
 
 std::string host_name() {
@@ -187,23 +220,39 @@ nlohmann::json manifest_json(const Experiment& e, const TrainTest& data,
   j["abi_version"] = std::to_string(DESCENT_ABI_VERSION_MAJOR) + "." +
                      std::to_string(DESCENT_ABI_VERSION_MINOR) + "." +
                      std::to_string(DESCENT_ABI_VERSION_PATCH);
-  j["compiler"] = __VERSION__;
-  j["libraries"] = {
-      {"boost", BOOST_LIB_VERSION},
-      {"eigen", std::to_string(EIGEN_WORLD_VERSION) + "." +
-                    std::to_string(EIGEN_MAJOR_VERSION) + "." +
-                    std::to_string(EIGEN_MINOR_VERSION)},
-      {"tbb", TBB_VERSION_STRING}};
+  j["git_commit"] = kGitCommit;
+  j["git_dirty"] = kGitDirty;
+#if defined(__clang__)
+  j["compiler"] = "clang " __clang_version__;
+#else
+  j["compiler"] = "gcc " __VERSION__;
+#endif
+  j["compile_flags"] = kCompileFlags;
+  j["os"] = os_text();
+  j["cpu"] = cpu_model();
+  j["libraries"] = {{"boost", BOOST_LIB_VERSION},
+                    {"eigen", std::to_string(EIGEN_WORLD_VERSION) + "." +
+                                  std::to_string(EIGEN_MAJOR_VERSION) + "." +
+                                  std::to_string(EIGEN_MINOR_VERSION)},
+                    {"tbb", TBB_VERSION_STRING}};
   j["host"] = host_name();
   j["threads"] = context.threads;
   j["command_line"] = context.command_line;
   j["experiment_file"] = e.file.string();
   j["seed"] = e.seed;
+  nlohmann::json config = nlohmann::json::object();
+  for (const auto& [key, value] : e.resolved) config[key] = value;
+  j["config"] = config;
   j["plugins"] = {component_json(e.model), component_json(e.loss),
                   component_json(e.optimizer)};
   nlohmann::json files = nlohmann::json::array();
+  std::vector<fs::path> seen;
   for (const Dataset* d : {&data.train, &data.test})
-    for (const fs::path& f : d->sources) files.push_back(f.string());
+    for (const fs::path& f : d->sources)
+      if (std::find(seen.begin(), seen.end(), f) == seen.end()) {
+        seen.push_back(f);
+        files.push_back(data_file_json(f));
+      }
   j["data_files"] = files;
   return j;
 }

@@ -15,16 +15,20 @@ namespace fs = std::filesystem;
 
 const char* kind_name(descent_kind kind) {
   switch (kind) {
-    case DESCENT_KIND_OPTIMIZER: return "optimizer";
-    case DESCENT_KIND_MODEL: return "model";
-    case DESCENT_KIND_LOSS: return "loss";
-    default: return "unknown";
+    case DESCENT_KIND_OPTIMIZER:
+      return "optimizer";
+    case DESCENT_KIND_MODEL:
+      return "model";
+    case DESCENT_KIND_LOSS:
+      return "loss";
+    default:
+      return "unknown";
   }
 }
 
 std::optional<descent_kind> parse_kind(std::string_view name) {
-  for (descent_kind k : {DESCENT_KIND_OPTIMIZER, DESCENT_KIND_MODEL,
-                         DESCENT_KIND_LOSS})
+  for (descent_kind k :
+       {DESCENT_KIND_OPTIMIZER, DESCENT_KIND_MODEL, DESCENT_KIND_LOSS})
     if (name == kind_name(k)) return k;
   return std::nullopt;
 }
@@ -93,8 +97,9 @@ std::optional<std::string> check_descriptor(const descent_descriptor& d,
   if (expected_kind == DESCENT_KIND_OPTIMIZER &&
       (d.hparam_count == 0 || std::string_view(d.hparams[0].name) != "lr" ||
        d.hparams[0].type != DESCENT_HPARAM_REAL))
-    return where + "an optimizer must declare the real hyperparameter 'lr' "
-                   "first";
+    return where +
+           "an optimizer must declare the real hyperparameter 'lr' "
+           "first";
   return std::nullopt;
 }
 
@@ -129,7 +134,8 @@ template <class Api>
 std::optional<std::string> collect(const Api* (*getter)(std::uint32_t),
                                    descent_kind kind, const Component& base,
                                    std::vector<Component>& out) {
-  if (getter == nullptr) return std::string(kind_name(kind)) + " getter is NULL";
+  if (getter == nullptr)
+    return std::string(kind_name(kind)) + " getter is NULL";
   for (std::uint32_t i = 0;; ++i) {
     const Api* api = getter(i);
     if (api == nullptr) return std::nullopt;
@@ -157,8 +163,8 @@ std::string dlopen_reason(const std::string& what, const fs::path& file) {
   const auto end = what.rfind(')');
   if (begin == std::string::npos || end == std::string::npos || end < begin)
     return what;
-  std::string reason = what.substr(begin + marker.size(),
-                                   end - begin - marker.size());
+  std::string reason =
+      what.substr(begin + marker.size(), end - begin - marker.size());
   const std::string prefix = file.string() + ": ";
   if (reason.rfind(prefix, 0) == 0) reason.erase(0, prefix.size());
   return reason;
@@ -186,15 +192,14 @@ bool Registry::load_file(const fs::path& file) {
   std::shared_ptr<boost::dll::shared_library> library;
   try {
     library = std::make_shared<boost::dll::shared_library>(
-        file, boost::dll::load_mode::rtld_now |
-                  boost::dll::load_mode::rtld_local);
+        file,
+        boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   } catch (const std::exception& e) {
     return fail("not a loadable shared library: " +
                 dlopen_reason(e.what(), file));
   }
   if (!library->has(DESCENT_ENTRY_SYMBOL))
-    return fail("no '" DESCENT_ENTRY_SYMBOL
-                "' symbol: not a descent plugin");
+    return fail("no '" DESCENT_ENTRY_SYMBOL "' symbol: not a descent plugin");
   const auto& entry =
       library->get<const descent_plugin_entry>(DESCENT_ENTRY_SYMBOL);
   if (!descent_version_is_compatible(entry.abi_version))
@@ -226,8 +231,8 @@ void Registry::add_component(Component component) {
     diagnostics_.push_back(
         {component.file, std::string("duplicate ") + kind_name(component.kind) +
                              " name '" + std::string(component.name()) +
-                             "' (already loaded from " +
-                             other->file.string() + "); skipped"});
+                             "' (already loaded from " + other->file.string() +
+                             "); skipped"});
     return;
   }
   components_.push_back(std::move(component));

@@ -11,7 +11,7 @@ namespace descent {
 namespace {
 
 constexpr std::int64_t kMaxUnits = 1'000'000'000'000LL;
-constexpr std::string_view kNames[] = {"constant", "step",   "multistep",
+constexpr std::string_view kNames[] = {"constant",    "step",   "multistep",
                                        "exponential", "cosine", "onecycle",
                                        "plateau"};
 
@@ -47,8 +47,8 @@ void resolve_plateau(Settings& s, ScheduleSpec& spec) {
   spec.cooldown = units(s, "schedule.cooldown", 0, 0);
   spec.min_lr = s.real("schedule.min_lr", 0.0, 0.0, 1e6);
   const std::array<std::string_view, 2> monitors{"test_loss", "train_loss"};
-  spec.monitor_test = s.choice("schedule.monitor", "test_loss", monitors) ==
-                      "test_loss";
+  spec.monitor_test =
+      s.choice("schedule.monitor", "test_loss", monitors) == "test_loss";
 }
 
 }  // namespace
@@ -58,9 +58,9 @@ ScheduleSpec resolve_schedule(Settings& s) {
   spec.name = s.choice("schedule.name", "constant", kNames);
   if (spec.name == "constant" && !s.has("schedule.warmup")) return spec;
   const std::array<std::string_view, 2> unit_names{"epoch", "step"};
-  spec.per_step = s.choice("schedule.unit", spec.name == "onecycle" ? "step"
-                                                                    : "epoch",
-                           unit_names) == "step";
+  spec.per_step =
+      s.choice("schedule.unit", spec.name == "onecycle" ? "step" : "epoch",
+               unit_names) == "step";
   spec.warmup = units(s, "schedule.warmup", 0, 0);
   if (spec.warmup > 0)
     spec.warmup_start_factor =
@@ -69,16 +69,16 @@ ScheduleSpec resolve_schedule(Settings& s) {
   if (n == "step") spec.step_size = units(s, "schedule.step_size", 30, 1);
   if (n == "multistep") spec.milestones = milestones(s);
   if (n == "step" || n == "multistep" || n == "exponential")
-    spec.gamma = s.real("schedule.gamma", n == "exponential" ? 0.95 : 0.1,
-                        0.0, 1e3);
+    spec.gamma =
+        s.real("schedule.gamma", n == "exponential" ? 0.95 : 0.1, 0.0, 1e3);
   if (n == "cosine") {
     spec.t_max = units(s, "schedule.t_max", 0, 0);
     spec.eta_min = s.real("schedule.eta_min", 0.0, 0.0, 1e6);
   }
   if (n == "onecycle") {
     spec.total = units(s, "schedule.total", 0, 0);
-    spec.pct_start = s.real("schedule.pct_start", 0.3, sdk::kAboveZero,
-                            sdk::kBelowOne);
+    spec.pct_start =
+        s.real("schedule.pct_start", 0.3, sdk::kAboveZero, sdk::kBelowOne);
     spec.div_factor = s.real("schedule.div_factor", 25.0, 1.0, 1e12);
     spec.final_div_factor = s.real("schedule.final_div_factor", 1e4, 1.0, 1e12);
   }
@@ -113,9 +113,9 @@ double LearningRate::main_schedule(std::uint64_t k) const {
     return base_lr_ *
            std::pow(spec_.gamma, static_cast<double>(k / spec_.step_size));
   if (n == "multistep") {
-    const auto passed = std::upper_bound(spec_.milestones.begin(),
-                                         spec_.milestones.end(), k) -
-                        spec_.milestones.begin();
+    const auto passed =
+        std::upper_bound(spec_.milestones.begin(), spec_.milestones.end(), k) -
+        spec_.milestones.begin();
     return base_lr_ * std::pow(spec_.gamma, static_cast<double>(passed));
   }
   if (n == "exponential") return base_lr_ * std::pow(spec_.gamma, kd);

@@ -35,8 +35,7 @@ std::string read_whole_file(const fs::path& file) {
 // printable line even for binary garbage.
 std::string printable(std::string_view text, std::size_t limit = 60) {
   std::string out;
-  for (char c : text.substr(0, limit))
-    out += (c >= 32 && c < 127) ? c : '?';
+  for (char c : text.substr(0, limit)) out += (c >= 32 && c < 127) ? c : '?';
   if (text.size() > limit) out += "...";
   return out;
 }
@@ -87,8 +86,8 @@ Settings Settings::load(const fs::path& file,
     const po::options_description none;
     parsed = po::parse_config_file(stream, none, /*allow_unregistered=*/true);
   } catch (const po::error& e) {
-    throw InputError(file.string() + ": not a valid INI file: " +
-                     printable(e.what(), 120));
+    throw InputError(file.string() +
+                     ": not a valid INI file: " + printable(e.what(), 120));
   }
   for (const po::option& option : parsed.options) {
     if (option.string_key.find('.') == std::string::npos)
@@ -97,7 +96,9 @@ Settings Settings::load(const fs::path& file,
                        "' is outside any [section]");
     const std::string value =
         option.value.empty() ? std::string() : trim(option.value.front());
-    if (!s.entries_.emplace(option.string_key, Entry{value, file.string()})
+    if (!s.entries_
+             .emplace(option.string_key,
+                      Entry{value, file.string(), false, s.entries_.size()})
              .second)
       throw InputError(file.string() + ": duplicated key '" +
                        option.string_key + "'");
@@ -108,8 +109,12 @@ Settings Settings::load(const fs::path& file,
         item.find('.') == std::string::npos)
       throw InputError("command line: '--" + printable(item) +
                        "': expected --section.key=value");
-    s.entries_[item.substr(0, eq)] =
-        Entry{trim(item.substr(eq + 1)), "command line"};
+    const std::string key = item.substr(0, eq);
+    const auto known = s.entries_.find(key);
+    const std::size_t order =
+        known != s.entries_.end() ? known->second.order : s.entries_.size();
+    s.entries_[key] =
+        Entry{trim(item.substr(eq + 1)), "command line", false, order};
   }
   return s;
 }
@@ -118,7 +123,8 @@ Settings Settings::from_pairs(
     const std::vector<std::pair<std::string, std::string>>& pairs,
     std::string origin) {
   Settings s;
-  for (const auto& [key, value] : pairs) s.entries_[key] = Entry{value, origin};
+  for (const auto& [key, value] : pairs)
+    s.entries_[key] = Entry{value, origin, false, s.entries_.size()};
   return s;
 }
 
@@ -156,18 +162,25 @@ void Settings::record(std::string_view key, std::string value) {
 
 std::vector<std::pair<std::string, std::string>> Settings::take_prefix(
     std::string_view prefix) {
-  std::vector<std::pair<std::string, std::string>> out;
+  std::vector<std::pair<std::size_t, std::pair<std::string, std::string>>>
+      found;
   for (auto& [key, entry] : entries_)
     if (key.rfind(prefix, 0) == 0) {
       entry.read = true;
-      out.emplace_back(key, entry.value);
+      found.push_back({entry.order, {key, entry.value}});
     }
+  std::sort(found.begin(), found.end());
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto& item : found) out.push_back(std::move(item.second));
   return out;
 }
 
 void Settings::set(const std::string& key, std::string value,
                    std::string origin) {
-  entries_[key] = Entry{std::move(value), std::move(origin)};
+  const auto known = entries_.find(key);
+  const std::size_t order =
+      known != entries_.end() ? known->second.order : entries_.size();
+  entries_[key] = Entry{std::move(value), std::move(origin), false, order};
 }
 
 std::optional<std::string> Settings::take(std::string_view key) {
@@ -243,9 +256,9 @@ std::filesystem::path Settings::path(std::string_view key,
   // works from anywhere.
   if (value.is_relative() && !value.empty()) {
     const bool from_file = e != nullptr && e->origin == file_.string();
-    value = (from_file ? fs::absolute(file_).parent_path()
-                       : fs::current_path()) /
-            value;
+    value =
+        (from_file ? fs::absolute(file_).parent_path() : fs::current_path()) /
+        value;
   }
   value = value.lexically_normal();
   record(key, value.string());
@@ -289,11 +302,10 @@ void Settings::reject_unread(std::span<const std::string> hints) const {
     for (const std::string& h : hints)
       if (h.rfind(section + ".", 0) == 0)
         valid += (valid.empty() ? "" : ", ") + h;
-    throw InputError(entry.origin + ": unknown key '" + printable(key) +
-                     "'" +
-                     (valid.empty() ? " (unknown section '" +
-                                          printable(section) + "')"
-                                    : " (valid here: " + valid + ")"));
+    throw InputError(entry.origin + ": unknown key '" + printable(key) + "'" +
+                     (valid.empty()
+                          ? " (unknown section '" + printable(section) + "')"
+                          : " (valid here: " + valid + ")"));
   }
 }
 

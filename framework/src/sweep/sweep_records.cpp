@@ -53,7 +53,8 @@ TrialsLog::~TrialsLog() {
 
 std::set<std::uint64_t> TrialsLog::finished_ids() const {
   std::set<std::uint64_t> ids;
-  for (const json& r : existing_) ids.insert(r.at("trial").get<std::uint64_t>());
+  for (const json& r : existing_)
+    ids.insert(r.at("trial").get<std::uint64_t>());
   return ids;
 }
 
@@ -127,7 +128,9 @@ std::vector<ConfigStats> rank_configs(const SweepSpec& spec,
 }
 
 json stats_json(const ConfigStats& s) {
-  json j{{"config", s.config}, {"params", s.params}, {"trials", s.trials},
+  json j{{"config", s.config},
+         {"params", s.params},
+         {"trials", s.trials},
          {"statuses", s.statuses}};
   if (!s.values.empty()) {
     j["mean"] = s.mean;
@@ -169,7 +172,8 @@ const json* best_search_record(const SweepSpec& spec,
 
 json summarize(const SweepSpec& spec, std::vector<json> records) {
   std::sort(records.begin(), records.end(), [](const json& a, const json& b) {
-    return a.at("trial").get<std::uint64_t>() < b.at("trial").get<std::uint64_t>();
+    return a.at("trial").get<std::uint64_t>() <
+           b.at("trial").get<std::uint64_t>();
   });
   std::map<std::string, int> counts{{"ok", 0}, {"diverged", 0}, {"failed", 0}};
   for (const json& r : records) counts[r.at("status").get<std::string>()] += 1;

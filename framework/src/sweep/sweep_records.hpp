@@ -41,8 +41,7 @@ nlohmann::json summarize(const SweepSpec& spec,
                          std::vector<nlohmann::json> records);
 
 // The search trial whose configuration ranks first, or nullptr.
-const nlohmann::json* best_search_record(const SweepSpec& spec,
-                                         const std::vector<nlohmann::json>&
-                                             records);
+const nlohmann::json* best_search_record(
+    const SweepSpec& spec, const std::vector<nlohmann::json>& records);
 
 }  // namespace descent::sweep

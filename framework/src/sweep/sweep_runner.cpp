@@ -86,7 +86,9 @@ class DataCache {
 class SweepProgress {
  public:
   SweepProgress(const SweepSpec& spec, std::size_t total, bool quiet)
-      : spec_(spec), total_(total), quiet_(quiet),
+      : spec_(spec),
+        total_(total),
+        quiet_(quiet),
         terminal_(::isatty(STDERR_FILENO) != 0) {}
 
   void started() { ++running_; }
@@ -191,8 +193,9 @@ void SweepRunner::write_start_files() {
              {"then_best_seeds", spec_.then_best_seeds},
              {"metric", spec_.metric}};
   dir.write_json("sweep.json", sweep);
-  const TrainTest none;
-  json manifest = manifest_json(base_, none, {o_.command_line, o_.threads});
+  // The base configuration's data (shared by trials that do not vary it).
+  const auto data = data_.get(base_);
+  json manifest = manifest_json(base_, *data, {o_.command_line, o_.threads});
   manifest["kind"] = "sweep";
   dir.write_json("manifest.json", manifest);
 }
@@ -212,13 +215,13 @@ json SweepRunner::run_trial(const TrialPlan& t) {
     const fs::path dir = o_.out / "trials" / std::to_string(t.id);
     fs::remove_all(dir);  // a trial cut short by a kill starts over
     fs::create_directories(dir);
-    write_file_atomically(dir / "config.ini",
-                          to_ini(e.resolved, "# sweep trial " +
-                                                 std::to_string(t.id) + "\n"));
+    write_file_atomically(
+        dir / "config.ini",
+        to_ini(e.resolved, "# sweep trial " + std::to_string(t.id) + "\n"));
     const std::size_t n_params =
-        e.analytic() ? Model(*e.model.component, e.model.hparams, 0, 1)
-                           .param_count()
-                     : 0;
+        e.analytic()
+            ? Model(*e.model.component, e.model.hparams, 0, 1).param_count()
+            : 0;
     MetricsCsv csv(dir / "metrics.csv", e.analytic(), n_params);
     const RunResult result = train(e, *data, csv);
     const json summary = summary_json(e, result, 0.0);
@@ -271,8 +274,8 @@ int SweepRunner::run() {
   tbb::task_arena arena(static_cast<int>(threads));
   arena.execute([&] { run_all(search_, log, progress); });
 
-  std::vector<json> records = sweep::TrialsLog(o_.out / "trials.jsonl")
-                                  .existing();
+  std::vector<json> records =
+      sweep::TrialsLog(o_.out / "trials.jsonl").existing();
   if (spec_.then_best_seeds > 0) {
     if (const json* best = sweep::best_search_record(spec_, records)) {
       TrialPlan best_plan;
@@ -300,6 +303,32 @@ int SweepRunner::run() {
 }
 
 }  // namespace
+
+SweepOptions recorded_sweep(const fs::path& dir, bool allow_copy) {
+  const fs::path info = dir / "sweep.json";
+  if (!fs::exists(info))
+    throw InputError(dir.string() + ": not a sweep folder (no sweep.json)");
+  json sweep;
+  try {
+    sweep = json::parse(read_file(info));
+  } catch (const json::exception& e) {
+    throw InputError(info.string() + ": unreadable: " + e.what());
+  }
+  SweepOptions o;
+  o.out = dir;
+  o.overrides = sweep.at("overrides").get<std::vector<std::string>>();
+  o.experiment_file = sweep.at("experiment_file").get<std::string>();
+  const fs::path copy = dir / "experiment.ini";
+  if (!fs::exists(o.experiment_file) ||
+      read_file(o.experiment_file) != read_file(copy)) {
+    if (!allow_copy && fs::exists(o.experiment_file))
+      throw InputError(o.experiment_file.string() +
+                       ": changed since the sweep started; a resumed sweep "
+                       "must run the same experiment");
+    o.experiment_file = copy;
+  }
+  return o;
+}
 
 int run_sweep(const SweepOptions& options, const Registry& registry) {
   SweepRunner runner(options, registry);

@@ -94,10 +94,10 @@ std::vector<std::string> grid_points(const SpecText& t,
   const auto n = static_cast<std::size_t>(count);
   std::vector<std::string> points;
   for (std::size_t i = 0; i < n; ++i) {
-    const double f = n == 1 ? 0.0 : static_cast<double>(i) /
-                                        static_cast<double>(n - 1);
-    const double x = log ? first * std::pow(last / first, f)
-                         : first + (last - first) * f;
+    const double f =
+        n == 1 ? 0.0 : static_cast<double>(i) / static_cast<double>(n - 1);
+    const double x =
+        log ? first * std::pow(last / first, f) : first + (last - first) * f;
     const bool whole = h != nullptr && h->type == DESCENT_HPARAM_INT;
     points.push_back(format_number(whole ? std::round(x) : x));
   }
@@ -109,14 +109,14 @@ void set_range(SweepDimension& d, const SpecText& t,
                const descent_hparam_desc* h) {
   const bool log = d.kind == SweepDimension::Kind::loguniform;
   if (args.size() == 1 && args[0].empty()) {
-    if (!numeric(h))
-      bad(t, "explicit bounds: " + t.key + " declares none");
+    if (!numeric(h)) bad(t, "explicit bounds: " + t.key + " declares none");
     d.low = h->min_value;
     d.high = h->max_value;
     // A log range cannot start at 0: take six decades below the top.
     if (log && d.low <= 0) d.low = d.high * 1e-6;
   } else {
-    if (args.size() != 2) bad(t, log ? "loguniform(low, high)" : "uniform(low, high)");
+    if (args.size() != 2)
+      bad(t, log ? "loguniform(low, high)" : "uniform(low, high)");
     d.low = number(t, args[0]);
     d.high = number(t, args[1]);
   }
@@ -124,9 +124,22 @@ void set_range(SweepDimension& d, const SpecText& t,
   if (log && d.low <= 0) bad(t, "a positive low end for loguniform");
   if (numeric(h) && (d.low < h->min_value || d.high > h->max_value))
     bad(t, "a range inside the declared bounds " +
-               sdk::interval_text(h->min_value, h->max_value) + " of " +
-               t.key);
+               sdk::interval_text(h->min_value, h->max_value) + " of " + t.key);
   d.integer = h != nullptr && h->type == DESCENT_HPARAM_INT;
+}
+
+// Grid points and listed values must lie inside the declared bounds, so the
+// error names the sweep key, not a trial.
+void check_points(const SpecText& t, const std::vector<std::string>& points,
+                  const descent_hparam_desc* h) {
+  if (!numeric(h)) return;
+  for (const std::string& p : points) {
+    const double x = number(t, p);
+    if (x < h->min_value || x > h->max_value)
+      bad(t, "values inside the declared bounds " +
+                 sdk::interval_text(h->min_value, h->max_value) + " of " +
+                 t.key + ", got " + p);
+  }
 }
 
 SweepDimension parse_dimension(const SpecText& t, const Experiment& base,
@@ -141,14 +154,17 @@ SweepDimension parse_dimension(const SpecText& t, const Experiment& base,
     d.values = split_commas(t.value);
     for (const std::string& v : d.values)
       if (v.empty()) bad(t, "a comma-separated list of values");
+    check_points(t, d.values, h);
     return d;
   }
   const auto args =
       split_commas(t.value.substr(open + 1, t.value.size() - open - 2));
   if (head == "grid") {
     d.values = grid_points(t, args, h);
+    check_points(t, d.values, h);
   } else if (head == "choice") {
     d.values = args;
+    check_points(t, d.values, h);
     random = true;
   } else if (head == "uniform" || head == "loguniform") {
     d.kind = head == "uniform" ? SweepDimension::Kind::uniform
@@ -156,8 +172,9 @@ SweepDimension parse_dimension(const SpecText& t, const Experiment& base,
     set_range(d, t, args, h);
     random = true;
   } else {
-    bad(t, "grid(...), uniform(...), loguniform(...), choice(...) or a "
-           "list a, b, c");
+    bad(t,
+        "grid(...), uniform(...), loguniform(...), choice(...) or a "
+        "list a, b, c");
   }
   return d;
 }
@@ -200,8 +217,8 @@ SweepSpec parse_sweep(Settings& settings, const Experiment& base,
     spec.dimensions.push_back(parse_dimension(text, base, spec.random));
   }
   Settings own = Settings::from_pairs(options, settings.file().string());
-  spec.trials = static_cast<std::uint64_t>(own.integer(
-      "sweep.trials", spec.random ? 16 : 0, 0, 1'000'000));
+  spec.trials = static_cast<std::uint64_t>(
+      own.integer("sweep.trials", spec.random ? 16 : 0, 0, 1'000'000));
   spec.repeats =
       static_cast<std::uint64_t>(own.integer("sweep.repeats", 1, 1, 10'000));
   spec.then_best_seeds = static_cast<std::uint64_t>(
@@ -211,8 +228,8 @@ SweepSpec parse_sweep(Settings& settings, const Experiment& base,
   spec.metric = own.choice("sweep.metric", spec.metric, metrics);
   spec.maximize = spec.metric == "test_accuracy";
   own.reject_unread(std::vector<std::string>{
-      "sweep.trials", "sweep.repeats", "sweep.then_best_seeds",
-      "sweep.metric", "sweep.<section>.<key>"});
+      "sweep.trials", "sweep.repeats", "sweep.then_best_seeds", "sweep.metric",
+      "sweep.<section>.<key>"});
   if (spec.dimensions.empty())
     throw InputError(settings.file().string() +
                      ": [sweep] names no key to vary, e.g. optimizer.lr = "

@@ -20,8 +20,7 @@ using ConstRowView = Eigen::Map<const Eigen::RowVectorXd>;
 using RowView = Eigen::Map<Eigen::RowVectorXd>;
 
 // The class index stored in `target`, or invalid_argument naming the row.
-Eigen::Index class_index(double target, std::uint64_t row,
-                         std::uint64_t cols) {
+Eigen::Index class_index(double target, std::uint64_t row, std::uint64_t cols) {
   const bool valid = std::isfinite(target) && target == std::floor(target) &&
                      target >= 0.0 && target < static_cast<double>(cols);
   if (!valid)
@@ -41,7 +40,8 @@ double log_sum_exp(const ConstRowView& logits) {
 class CrossEntropy {
  public:
   static constexpr descent::sdk::Info info{
-      "cross_entropy", "1.0.0",
+      "cross_entropy",
+      "1.0.0",
       "softmax cross-entropy on logits; targets are class indices",
       "Bishop, PRML 2006, sec. 4.3.4; matches torch.nn.CrossEntropyLoss",
       {}};

@@ -19,7 +19,9 @@ using RowMatrix =
 class Mse {
  public:
   static constexpr descent::sdk::Info info{
-      "mse", "1.0.0", "mean squared error, averaged over the columns of a row",
+      "mse",
+      "1.0.0",
+      "mean squared error, averaged over the columns of a row",
       "Gauss 1809 (least squares); matches torch.nn.MSELoss(reduction='mean')",
       {}};
   static constexpr std::uint32_t flags = 0;

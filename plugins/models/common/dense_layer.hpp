@@ -55,7 +55,9 @@ inline void require_buffer(const void* buffer, Index rows, const char* what) {
 class DenseLayer {
  public:
   DenseLayer(Index inputs, Index outputs, bool has_bias, Index offset)
-      : inputs_(inputs), outputs_(outputs), has_bias_(has_bias),
+      : inputs_(inputs),
+        outputs_(outputs),
+        has_bias_(has_bias),
         offset_(offset) {}
 
   Index inputs() const { return inputs_; }

@@ -42,10 +42,16 @@ Activation parse_activation(std::string_view name) {
 void activate(Activation act, MatrixView z) {
   auto a = z.array();
   switch (act) {
-    case Activation::relu: a = a.max(0.0); break;
-    case Activation::tanh: a = a.tanh(); break;
+    case Activation::relu:
+      a = a.max(0.0);
+      break;
+    case Activation::tanh:
+      a = a.tanh();
+      break;
     // exp(-z) may overflow to inf for very negative z; 1 / inf = 0 is right.
-    case Activation::sigmoid: a = 1.0 / (1.0 + (-a).exp()); break;
+    case Activation::sigmoid:
+      a = 1.0 / (1.0 + (-a).exp());
+      break;
   }
 }
 
@@ -57,9 +63,15 @@ void scale_by_derivative(Activation act, const ConstMatrixView& a,
   auto d = delta.array();
   const auto av = a.array();
   switch (act) {
-    case Activation::relu: d = (av > 0.0).select(d, 0.0); break;
-    case Activation::tanh: d *= 1.0 - av.square(); break;
-    case Activation::sigmoid: d *= av * (1.0 - av); break;
+    case Activation::relu:
+      d = (av > 0.0).select(d, 0.0);
+      break;
+    case Activation::tanh:
+      d *= 1.0 - av.square();
+      break;
+    case Activation::sigmoid:
+      d *= av * (1.0 - av);
+      break;
   }
 }
 
@@ -86,8 +98,8 @@ class Mlp {
         glorot_(hp.choice("init") == "glorot") {
     std::vector<Index> widths{
         descent::models::checked_extent(n_inputs, "n_inputs")};
-    for (std::int64_t w : descent::sdk::parse_int_list(hp.text("hidden"),
-                                                       "hidden"))
+    for (std::int64_t w :
+         descent::sdk::parse_int_list(hp.text("hidden"), "hidden"))
       widths.push_back(descent::models::checked_extent(
           static_cast<std::uint64_t>(w), "hidden: each width"));
     widths.push_back(descent::models::checked_extent(n_outputs, "n_outputs"));
@@ -130,7 +142,7 @@ class Mlp {
     const Index n = descent::models::checked_rows(rows);
     descent::models::require_buffer(X, n, "X");
     descent::models::require_buffer(dout, n, "dout");
-    reserve_rows(n);  // a no-op after the matching forward
+    reserve_rows(n);             // a no-op after the matching forward
     const double* delta = dout;  // d(loss)/d(output of layer l)
     for (std::size_t l = layers_.size(); l-- > 0;) {
       const DenseLayer& layer = layers_[l];
@@ -179,8 +191,8 @@ class Mlp {
     if (rows <= capacity_rows_) return;
     Index widest = 0;
     for (std::size_t l = 0; l + 1 < layers_.size(); ++l) {
-      activations_[l].resize(static_cast<std::size_t>(
-          rows * layers_[l].outputs()));
+      activations_[l].resize(
+          static_cast<std::size_t>(rows * layers_[l].outputs()));
       widest = std::max(widest, layers_[l].outputs());
     }
     for (auto& buffer : scratch_)

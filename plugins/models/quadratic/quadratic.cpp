@@ -71,10 +71,10 @@ class Quadratic {
   void fill_log_spaced(double condition) {
     const std::size_t last = curvature_.size() - 1;
     for (std::size_t i = 0; i < curvature_.size(); ++i)
-      curvature_[i] =
-          last == 0 ? 1.0
-                    : std::pow(condition, static_cast<double>(i) /
-                                              static_cast<double>(last));
+      curvature_[i] = last == 0
+                          ? 1.0
+                          : std::pow(condition, static_cast<double>(i) /
+                                                    static_cast<double>(last));
   }
 
   Eigen::Index size() const {

@@ -29,7 +29,9 @@ class Rosenbrock {
 
   Rosenbrock(const descent::sdk::HParams& hp, std::uint64_t n_inputs,
              std::uint64_t n_outputs)
-      : a_(hp.real("a")), b_(hp.real("b")), x0_(hp.real("x0")),
+      : a_(hp.real("a")),
+        b_(hp.real("b")),
+        x0_(hp.real("x0")),
         y0_(hp.real("y0")) {
     descent::models::check_analytic_shape(n_inputs, n_outputs);
   }

@@ -20,15 +20,15 @@ enum {
 };
 
 typedef struct descent_descriptor {
-  uint32_t struct_size;   /* sizeof(descent_descriptor) of the plugin */
+  uint32_t struct_size; /* sizeof(descent_descriptor) of the plugin */
   descent_kind kind;
-  const char *name;       /* [a-z0-9_]+, unique among loaded components */
-  const char *version;     /* the component's own version, e.g. "1.0.0" */
-  const char *doc;        /* one line shown by `descent plugins` */
-  const char *reference;  /* the paper or source of the method; may be "" */
-  const descent_hparam_desc *hparams; /* `hparam_count` entries */
+  const char* name;      /* [a-z0-9_]+, unique among loaded components */
+  const char* version;   /* the component's own version, e.g. "1.0.0" */
+  const char* doc;       /* one line shown by `descent plugins` */
+  const char* reference; /* the paper or source of the method; may be "" */
+  const descent_hparam_desc* hparams; /* `hparam_count` entries */
   uint32_t hparam_count;
-  uint32_t reserved;      /* zero */
+  uint32_t reserved; /* zero */
 } descent_descriptor;
 
 /* Scalar element types of parameter buffers. */

@@ -30,9 +30,9 @@ typedef struct descent_plugin_entry {
   uint32_t struct_size;        /* sizeof(descent_plugin_entry) */
 
   /* [thread-safe] The index-th component of each kind, or NULL. */
-  const descent_optimizer_api *(*optimizer)(uint32_t index);
-  const descent_model_api *(*model)(uint32_t index);
-  const descent_loss_api *(*loss)(uint32_t index);
+  const descent_optimizer_api* (*optimizer)(uint32_t index);
+  const descent_model_api* (*model)(uint32_t index);
+  const descent_loss_api* (*loss)(uint32_t index);
 } descent_plugin_entry;
 
 #if defined(_WIN32)
@@ -51,7 +51,7 @@ typedef struct descent_plugin_entry {
  *   DESCENT_DECLARE_ENTRY = { DESCENT_ABI_VERSION_INIT,
  *                             sizeof(descent_plugin_entry),
  *                             get_optimizer, get_model, get_loss }; */
-#define DESCENT_DECLARE_ENTRY                                                 \
+#define DESCENT_DECLARE_ENTRY \
   DESCENT_EXTERN_C DESCENT_EXPORT const descent_plugin_entry descent_entry
 
 #ifdef __cplusplus

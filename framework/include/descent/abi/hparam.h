@@ -30,24 +30,24 @@ enum {
 };
 
 typedef struct descent_hparam_desc {
-  const char *name;           /* [a-z0-9_]+, unique in its component */
-  const char *doc;            /* one line, no trailing period needed */
+  const char* name; /* [a-z0-9_]+, unique in its component */
+  const char* doc;  /* one line, no trailing period needed */
   descent_hparam_type type;
   uint32_t flags;             /* DESCENT_HPARAM_* flags */
   double default_value;       /* number, 0/1, or choice index */
   double min_value;           /* inclusive; REAL and INT only */
   double max_value;           /* inclusive; REAL and INT only */
-  const char *const *choices; /* CHOICE: `choice_count` names; else NULL */
+  const char* const* choices; /* CHOICE: `choice_count` names; else NULL */
   uint32_t choice_count;
-  uint32_t reserved;          /* zero */
-  const char *default_text;   /* TEXT: the default; else NULL */
+  uint32_t reserved;        /* zero */
+  const char* default_text; /* TEXT: the default; else NULL */
 } descent_hparam_desc;
 
 /* A resolved value. For TEXT the string is owned by the host and valid only
  * during the call it is passed to. */
 typedef struct descent_hparam_value {
-  double number; /* REAL, INT, BOOL (0/1), CHOICE (index) */
-  const char *text; /* TEXT; NULL otherwise */
+  double number;    /* REAL, INT, BOOL (0/1), CHOICE (index) */
+  const char* text; /* TEXT; NULL otherwise */
 } descent_hparam_value;
 
 #ifdef __cplusplus

@@ -34,24 +34,24 @@ enum {
 typedef struct descent_loss_api {
   uint32_t struct_size; /* sizeof(descent_loss_api) of the plugin */
   uint32_t flags;       /* DESCENT_LOSS_* flags */
-  const descent_descriptor *descriptor;
+  const descent_descriptor* descriptor;
 
   /* [thread-safe] Errors and ownership as in optimizer.h. */
-  descent_status (*create)(const descent_hparam_value *hparams,
-                           uint32_t hparam_count, descent_loss **out,
-                           char *error);
+  descent_status (*create)(const descent_hparam_value* hparams,
+                           uint32_t hparam_count, descent_loss** out,
+                           char* error);
   /* [instance] Frees the instance. NULL is allowed. */
-  void (*destroy)(descent_loss *self);
+  void (*destroy)(descent_loss* self);
 
   /* [instance] *value = scale * sum of per-row losses; if `dout` is not
    * NULL it receives scale * d(sum)/d(outputs), rows x cols. */
-  descent_status (*value_and_grad)(descent_loss *self, const double *outputs,
-                                   const double *targets, uint64_t rows,
-                                   uint64_t cols, double scale, double *value,
-                                   double *dout);
+  descent_status (*value_and_grad)(descent_loss* self, const double* outputs,
+                                   const double* targets, uint64_t rows,
+                                   uint64_t cols, double scale, double* value,
+                                   double* dout);
 
   /* [instance] As in optimizer.h. */
-  const char *(*last_error)(const descent_loss *self);
+  const char* (*last_error)(const descent_loss* self);
 } descent_loss_api;
 
 #ifdef __cplusplus

@@ -34,20 +34,20 @@ typedef struct descent_optimizer descent_optimizer; /* opaque instance */
 typedef struct descent_optimizer_api {
   uint32_t struct_size; /* sizeof(descent_optimizer_api) of the plugin */
   uint32_t reserved;    /* zero */
-  const descent_descriptor *descriptor;
+  const descent_descriptor* descriptor;
 
   /* [thread-safe] Makes an instance for `n_params` parameters of `dtype`.
    * `hparams` holds one value per declared hyperparameter, in order. On
    * failure returns non-OK, sets *out to NULL and writes a message of at
    * most DESCENT_ERROR_CAPACITY bytes into `error`. The instance is owned by
    * the plugin and must be freed with `destroy`. */
-  descent_status (*create)(const descent_hparam_value *hparams,
+  descent_status (*create)(const descent_hparam_value* hparams,
                            uint32_t hparam_count, uint64_t n_params,
-                           descent_dtype dtype, descent_optimizer **out,
-                           char *error);
+                           descent_dtype dtype, descent_optimizer** out,
+                           char* error);
 
   /* [instance] Frees the instance. NULL is allowed. */
-  void (*destroy)(descent_optimizer *self);
+  void (*destroy)(descent_optimizer* self);
 
   /* [instance] One update of `params` in place. `n` must equal the
    * `n_params` given at create, and the call must match the instance's
@@ -60,32 +60,32 @@ typedef struct descent_optimizer_api {
    *     weight decay is 0, an all-zero gradient leaves `params` unchanged;
    *   - a NaN or Inf in `grads` returns DESCENT_ERROR_NON_FINITE and leaves
    *     both `params` and the state unchanged. */
-  descent_status (*step_f32)(descent_optimizer *self, float *params,
-                             const float *grads, uint64_t n, double lr,
+  descent_status (*step_f32)(descent_optimizer* self, float* params,
+                             const float* grads, uint64_t n, double lr,
                              uint64_t t);
-  descent_status (*step_f64)(descent_optimizer *self, double *params,
-                             const double *grads, uint64_t n, double lr,
+  descent_status (*step_f64)(descent_optimizer* self, double* params,
+                             const double* grads, uint64_t n, double lr,
                              uint64_t t);
 
   /* [instance] Forgets all state, as if just created. */
-  descent_status (*reset)(descent_optimizer *self);
+  descent_status (*reset)(descent_optimizer* self);
 
   /* [instance] Size in bytes of the blob `state_save` writes. */
-  uint64_t (*state_size)(const descent_optimizer *self);
+  uint64_t (*state_size)(const descent_optimizer* self);
   /* [instance] Writes the state blob (header + payload) into `buffer` of
    * `capacity` bytes; `*written` receives its size. */
-  descent_status (*state_save)(const descent_optimizer *self, void *buffer,
-                               uint64_t capacity, uint64_t *written);
+  descent_status (*state_save)(const descent_optimizer* self, void* buffer,
+                               uint64_t capacity, uint64_t* written);
   /* [instance] Restores state from a blob made by `state_save` of an
    * instance with the same component name, dtype and n_params; a mismatch
    * or a bad checksum gives DESCENT_ERROR_BAD_STATE and leaves the state
    * unchanged. */
-  descent_status (*state_load)(descent_optimizer *self, const void *buffer,
+  descent_status (*state_load)(descent_optimizer* self, const void* buffer,
                                uint64_t size);
 
   /* [instance] Text of the last error on this instance; owned by the
    * instance, valid until its next call. Never NULL ("" if none). */
-  const char *(*last_error)(const descent_optimizer *self);
+  const char* (*last_error)(const descent_optimizer* self);
 } descent_optimizer_api;
 
 #ifdef __cplusplus

@@ -14,7 +14,7 @@
 extern "C" {
 #endif
 
-#define DESCENT_STATE_MAGIC "DSCNTST"   /* 7 chars + NUL = 8 bytes */
+#define DESCENT_STATE_MAGIC "DSCNTST" /* 7 chars + NUL = 8 bytes */
 #define DESCENT_STATE_FORMAT_VERSION 1u
 #define DESCENT_STATE_NAME_CAPACITY 64u
 
@@ -26,8 +26,8 @@ typedef struct descent_state_header {
   uint32_t payload_version; /* the plugin's own state layout version */
   uint32_t dtype;           /* descent_dtype */
   uint64_t n_params;
-  uint64_t payload_size;    /* bytes after the header */
-  uint64_t checksum;        /* FNV-1a 64 of the payload */
+  uint64_t payload_size; /* bytes after the header */
+  uint64_t checksum;     /* FNV-1a 64 of the payload */
 } descent_state_header;
 
 #ifdef __cplusplus

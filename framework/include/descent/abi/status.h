@@ -16,10 +16,10 @@ enum {
   DESCENT_OK = 0,
   DESCENT_ERROR_INVALID_ARGUMENT = 1, /* bad hyperparameter, size, pointer */
   DESCENT_ERROR_OUT_OF_MEMORY = 2,
-  DESCENT_ERROR_UNSUPPORTED = 3,      /* e.g. a dtype the plugin lacks */
-  DESCENT_ERROR_BAD_STATE = 4,        /* state blob corrupt or mismatched */
-  DESCENT_ERROR_INTERNAL = 5,         /* anything else, incl. exceptions */
-  DESCENT_ERROR_NON_FINITE = 6        /* a NaN or Inf input, e.g. gradient */
+  DESCENT_ERROR_UNSUPPORTED = 3, /* e.g. a dtype the plugin lacks */
+  DESCENT_ERROR_BAD_STATE = 4,   /* state blob corrupt or mismatched */
+  DESCENT_ERROR_INTERNAL = 5,    /* anything else, incl. exceptions */
+  DESCENT_ERROR_NON_FINITE = 6   /* a NaN or Inf input, e.g. gradient */
 };
 
 /* Size of the error buffer the host passes to `create` functions. A plugin

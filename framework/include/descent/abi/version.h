@@ -23,9 +23,11 @@ typedef struct descent_version {
   uint32_t patch;
 } descent_version;
 
-#define DESCENT_ABI_VERSION_INIT                                              \
-  { DESCENT_ABI_VERSION_MAJOR, DESCENT_ABI_VERSION_MINOR,                     \
-    DESCENT_ABI_VERSION_PATCH }
+#define DESCENT_ABI_VERSION_INIT                          \
+  {                                                       \
+    DESCENT_ABI_VERSION_MAJOR, DESCENT_ABI_VERSION_MINOR, \
+        DESCENT_ABI_VERSION_PATCH                         \
+  }
 
 /* [thread-safe] True when a plugin built against `v` can be used by a host
  * built against this header. */

@@ -32,8 +32,10 @@ inline constexpr double kAboveZero = 0x1p-1022;            // DBL_MIN
 constexpr descent_hparam_desc real(const char* name, double default_value,
                                    double min_value, double max_value,
                                    const char* doc, std::uint32_t flags = 0) {
-  return {name, doc, DESCENT_HPARAM_REAL, flags, default_value, min_value,
-          max_value, nullptr, 0, 0, nullptr};
+  return {name,      doc,           DESCENT_HPARAM_REAL,
+          flags,     default_value, min_value,
+          max_value, nullptr,       0,
+          0,         nullptr};
 }
 
 constexpr descent_hparam_desc log_real(const char* name, double default_value,
@@ -53,8 +55,7 @@ constexpr descent_hparam_desc learning_rate(double default_value,
 constexpr descent_hparam_desc integer(const char* name,
                                       std::int64_t default_value,
                                       std::int64_t min_value,
-                                      std::int64_t max_value,
-                                      const char* doc) {
+                                      std::int64_t max_value, const char* doc) {
   return {name,
           doc,
           DESCENT_HPARAM_INT,
@@ -70,8 +71,17 @@ constexpr descent_hparam_desc integer(const char* name,
 
 constexpr descent_hparam_desc flag(const char* name, bool default_value,
                                    const char* doc) {
-  return {name, doc, DESCENT_HPARAM_BOOL, 0, default_value ? 1.0 : 0.0,
-          0.0,  1.0, nullptr,             0, 0, nullptr};
+  return {name,
+          doc,
+          DESCENT_HPARAM_BOOL,
+          0,
+          default_value ? 1.0 : 0.0,
+          0.0,
+          1.0,
+          nullptr,
+          0,
+          0,
+          nullptr};
 }
 
 template <std::size_t N>
@@ -79,16 +89,23 @@ constexpr descent_hparam_desc choice(const char* name,
                                      const char* const (&choices)[N],
                                      std::uint32_t default_index,
                                      const char* doc) {
-  return {name, doc,     DESCENT_HPARAM_CHOICE,           0,
-          static_cast<double>(default_index), 0.0,
-          static_cast<double>(N - 1),         choices,
-          static_cast<std::uint32_t>(N),      0, nullptr};
+  return {name,
+          doc,
+          DESCENT_HPARAM_CHOICE,
+          0,
+          static_cast<double>(default_index),
+          0.0,
+          static_cast<double>(N - 1),
+          choices,
+          static_cast<std::uint32_t>(N),
+          0,
+          nullptr};
 }
 
 constexpr descent_hparam_desc text(const char* name, const char* default_text,
                                    const char* doc) {
-  return {name,    doc, DESCENT_HPARAM_TEXT, 0, 0.0, 0.0, 0.0,
-          nullptr, 0,   0,                   default_text};
+  return {name, doc, DESCENT_HPARAM_TEXT, 0, 0.0, 0.0, 0.0, nullptr,
+          0,    0,   default_text};
 }
 
 // The value a declaration defaults to, as the host would pass it.
@@ -194,7 +211,8 @@ inline std::vector<std::int64_t> parse_int_list(std::string_view text,
   auto fail = [&]() {
     return invalid_argument(std::string(what) +
                             ": expected comma-separated positive integers, "
-                            "got '" + std::string(text) + "'");
+                            "got '" +
+                            std::string(text) + "'");
   };
   const char* cursor = text.data();
   const char* const end = text.data() + text.size();

@@ -57,8 +57,8 @@ class LossAdapter {
     Instance* s = self(p);
     return guarded(s->last_error, [&] {
       if (value == nullptr) throw invalid_argument("value is NULL");
-      *value = s->impl.value_and_grad(outputs, targets, rows, cols, scale,
-                                      dout);
+      *value =
+          s->impl.value_and_grad(outputs, targets, rows, cols, scale, dout);
     });
   }
 
@@ -71,26 +71,25 @@ class LossAdapter {
       make_descriptor(DESCENT_KIND_LOSS, Impl::info);
 
   static constexpr descent_loss_api api{
-      sizeof(descent_loss_api), Impl::flags, &descriptor,   &create,
-      &destroy,                 &value_and_grad, &last_error};
+      sizeof(descent_loss_api), Impl::flags, &descriptor, &create, &destroy,
+      &value_and_grad,          &last_error};
 };
 
 }  // namespace descent::sdk
 
 // Exports the library's entry for a single loss class.
-#define DESCENT_EXPORT_LOSS(Impl)                                             \
-  namespace {                                                                 \
-  const descent_optimizer_api* descent_sdk_optimizer(std::uint32_t) {         \
-    return nullptr;                                                           \
-  }                                                                           \
-  const descent_model_api* descent_sdk_model(std::uint32_t) {                 \
-    return nullptr;                                                           \
-  }                                                                           \
-  const descent_loss_api* descent_sdk_loss(std::uint32_t i) {                 \
-    return i == 0 ? &::descent::sdk::LossAdapter<Impl>::api : nullptr;        \
-  }                                                                           \
-  }                                                                           \
-  DESCENT_DECLARE_ENTRY = {DESCENT_ABI_VERSION_INIT,                          \
-                           sizeof(descent_plugin_entry),                      \
-                           &descent_sdk_optimizer, &descent_sdk_model,        \
-                           &descent_sdk_loss};
+#define DESCENT_EXPORT_LOSS(Impl)                                      \
+  namespace {                                                          \
+  const descent_optimizer_api* descent_sdk_optimizer(std::uint32_t) {  \
+    return nullptr;                                                    \
+  }                                                                    \
+  const descent_model_api* descent_sdk_model(std::uint32_t) {          \
+    return nullptr;                                                    \
+  }                                                                    \
+  const descent_loss_api* descent_sdk_loss(std::uint32_t i) {          \
+    return i == 0 ? &::descent::sdk::LossAdapter<Impl>::api : nullptr; \
+  }                                                                    \
+  }                                                                    \
+  DESCENT_DECLARE_ENTRY = {                                            \
+      DESCENT_ABI_VERSION_INIT, sizeof(descent_plugin_entry),          \
+      &descent_sdk_optimizer, &descent_sdk_model, &descent_sdk_loss};

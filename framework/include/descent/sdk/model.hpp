@@ -71,8 +71,8 @@ class ModelAdapter {
                              " parameters, got " + std::to_string(n));
   }
 
-  static descent_status init(descent_model* p, double* params,
-                             std::uint64_t n, std::uint64_t seed) noexcept {
+  static descent_status init(descent_model* p, double* params, std::uint64_t n,
+                             std::uint64_t seed) noexcept {
     Instance* s = self(p);
     return guarded(s->last_error, [&] {
       check_params(s, n);
@@ -114,9 +114,16 @@ class ModelAdapter {
   static constexpr descent_descriptor descriptor =
       make_descriptor(DESCENT_KIND_MODEL, Impl::info);
 
-  static constexpr descent_model_api api{
-      sizeof(descent_model_api), Impl::flags, &descriptor, &create,
-      &destroy, &param_count, &init, &forward, &backward, &last_error};
+  static constexpr descent_model_api api{sizeof(descent_model_api),
+                                         Impl::flags,
+                                         &descriptor,
+                                         &create,
+                                         &destroy,
+                                         &param_count,
+                                         &init,
+                                         &forward,
+                                         &backward,
+                                         &last_error};
 };
 
 }  // namespace descent::sdk
@@ -132,7 +139,6 @@ class ModelAdapter {
   }                                                                           \
   const descent_loss_api* descent_sdk_loss(std::uint32_t) { return nullptr; } \
   }                                                                           \
-  DESCENT_DECLARE_ENTRY = {DESCENT_ABI_VERSION_INIT,                          \
-                           sizeof(descent_plugin_entry),                      \
-                           &descent_sdk_optimizer, &descent_sdk_model,        \
-                           &descent_sdk_loss};
+  DESCENT_DECLARE_ENTRY = {                                                   \
+      DESCENT_ABI_VERSION_INIT, sizeof(descent_plugin_entry),                 \
+      &descent_sdk_optimizer, &descent_sdk_model, &descent_sdk_loss};

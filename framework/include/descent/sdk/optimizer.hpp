@@ -139,8 +139,8 @@ class OptimizerAdapter {
       if (dtype != DESCENT_DTYPE_F32 && dtype != DESCENT_DTYPE_F64)
         throw Error(DESCENT_ERROR_UNSUPPORTED, "unknown dtype");
       StoredHParams stored(Info64::info.hparams, values, count);
-      auto instance = std::make_unique<Instance>(std::move(stored), n_params,
-                                                 dtype);
+      auto instance =
+          std::make_unique<Instance>(std::move(stored), n_params, dtype);
       *out = reinterpret_cast<descent_optimizer*>(instance.release());
     });
   }
@@ -159,17 +159,20 @@ class OptimizerAdapter {
                                ", instance was created for " +
                                std::to_string(s->n_params));
       auto& impl = [&]() -> auto& {
-        if constexpr (std::is_same_v<T, float>) return s->f32;
-        else return s->f64;
-      }();
+        if constexpr (std::is_same_v<T, float>)
+          return s->f32;
+        else
+          return s->f64;
+      }
+      ();
       if (!impl) throw invalid_argument("step: dtype differs from create()");
       const auto size = static_cast<std::size_t>(n);
       if (size == 0) return;  // pointers may be NULL
       if (!all_finite(grads, size))
         throw Error(DESCENT_ERROR_NON_FINITE,
                     "step: the gradient holds NaN or Inf; nothing changed");
-      impl->step(std::span<T>(params, size),
-                 std::span<const T>(grads, size), lr, t);
+      impl->step(std::span<T>(params, size), std::span<const T>(grads, size),
+                 lr, t);
     });
   }
 
@@ -221,11 +224,18 @@ class OptimizerAdapter {
   static constexpr descent_descriptor descriptor =
       make_descriptor(DESCENT_KIND_OPTIMIZER, Info64::info);
 
-  static constexpr descent_optimizer_api api{
-      sizeof(descent_optimizer_api), 0,      &descriptor,
-      &create,                       &destroy, &step<float>,
-      &step<double>,                 &reset,   &state_size,
-      &state_save,                   &state_load, &last_error};
+  static constexpr descent_optimizer_api api{sizeof(descent_optimizer_api),
+                                             0,
+                                             &descriptor,
+                                             &create,
+                                             &destroy,
+                                             &step<float>,
+                                             &step<double>,
+                                             &reset,
+                                             &state_size,
+                                             &state_save,
+                                             &state_load,
+                                             &last_error};
 };
 
 template <class Api>
@@ -236,18 +246,17 @@ const Api* only(std::uint32_t index, const Api* api) noexcept {
 }  // namespace descent::sdk
 
 // Exports the library's entry for a single optimizer class template.
-#define DESCENT_EXPORT_OPTIMIZER(Impl)                                        \
-  namespace {                                                                 \
-  const descent_optimizer_api* descent_sdk_optimizer(std::uint32_t i) {       \
-    return ::descent::sdk::only(i,                                            \
+#define DESCENT_EXPORT_OPTIMIZER(Impl)                                         \
+  namespace {                                                                  \
+  const descent_optimizer_api* descent_sdk_optimizer(std::uint32_t i) {        \
+    return ::descent::sdk::only(i,                                             \
                                 &::descent::sdk::OptimizerAdapter<Impl>::api); \
-  }                                                                           \
-  const descent_model_api* descent_sdk_model(std::uint32_t) {                 \
-    return nullptr;                                                           \
-  }                                                                           \
-  const descent_loss_api* descent_sdk_loss(std::uint32_t) { return nullptr; } \
-  }                                                                           \
-  DESCENT_DECLARE_ENTRY = {DESCENT_ABI_VERSION_INIT,                          \
-                           sizeof(descent_plugin_entry),                      \
-                           &descent_sdk_optimizer, &descent_sdk_model,        \
-                           &descent_sdk_loss};
+  }                                                                            \
+  const descent_model_api* descent_sdk_model(std::uint32_t) {                  \
+    return nullptr;                                                            \
+  }                                                                            \
+  const descent_loss_api* descent_sdk_loss(std::uint32_t) { return nullptr; }  \
+  }                                                                            \
+  DESCENT_DECLARE_ENTRY = {                                                    \
+      DESCENT_ABI_VERSION_INIT, sizeof(descent_plugin_entry),                  \
+      &descent_sdk_optimizer, &descent_sdk_model, &descent_sdk_loss};

@@ -63,8 +63,7 @@ std::uint64_t save_state(const StateIdentity& id, const Buffers& buffers,
   std::memcpy(header.magic, DESCENT_STATE_MAGIC, sizeof header.magic);
   header.format_version = DESCENT_STATE_FORMAT_VERSION;
   header.header_size = sizeof(descent_state_header);
-  std::strncpy(header.component, id.component,
-               DESCENT_STATE_NAME_CAPACITY - 1);
+  std::strncpy(header.component, id.component, DESCENT_STATE_NAME_CAPACITY - 1);
   header.payload_version = id.payload_version;
   header.dtype = id.dtype;
   header.n_params = id.n_params;
@@ -80,8 +79,8 @@ inline Error bad_state(const std::string& why) {
 
 // Checks everything first, then copies: a rejected blob changes nothing.
 template <class Buffers>
-void load_state(const StateIdentity& id, const Buffers& buffers,
-                const void* in, std::uint64_t size) {
+void load_state(const StateIdentity& id, const Buffers& buffers, const void* in,
+                std::uint64_t size) {
   if (in == nullptr || size < sizeof(descent_state_header))
     throw bad_state("shorter than its header");
   descent_state_header header;
@@ -93,8 +92,8 @@ void load_state(const StateIdentity& id, const Buffers& buffers,
     throw bad_state("unknown format version");
   header.component[DESCENT_STATE_NAME_CAPACITY - 1] = '\0';
   if (std::strcmp(header.component, id.component) != 0)
-    throw bad_state(std::string("made by '") + header.component +
-                    "', not '" + id.component + "'");
+    throw bad_state(std::string("made by '") + header.component + "', not '" +
+                    id.component + "'");
   if (header.payload_version != id.payload_version)
     throw bad_state("payload version " +
                     std::to_string(header.payload_version) + ", expected " +
@@ -102,8 +101,7 @@ void load_state(const StateIdentity& id, const Buffers& buffers,
   if (header.dtype != id.dtype) throw bad_state("different dtype");
   if (header.n_params != id.n_params)
     throw bad_state("made for " + std::to_string(header.n_params) +
-                    " parameters, instance has " +
-                    std::to_string(id.n_params));
+                    " parameters, instance has " + std::to_string(id.n_params));
   const std::uint64_t payload = payload_bytes(buffers);
   if (header.payload_size != payload ||
       size != sizeof(descent_state_header) + payload)
