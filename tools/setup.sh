@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages="cmake make g++ libboost-dev libboost-program-options-dev \
   libeigen3-dev libtbb-dev nlohmann-json3-dev zlib1g-dev libssl-dev catch2 \
-  dataset-fashion-mnist"
+  clang gnuplot-nox dataset-fashion-mnist"
 
 if [ "$(id -u)" = 0 ]; then
   apt-get update -qq
