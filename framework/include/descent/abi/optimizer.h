@@ -58,8 +58,14 @@ typedef struct descent_optimizer_api {
    *     or written, and the pointers may be NULL;
    *   - from a fresh or reset state, with the declared defaults except that
    *     weight decay is 0, an all-zero gradient leaves `params` unchanged;
-   *   - a NaN or Inf in `grads` returns DESCENT_ERROR_NON_FINITE and leaves
-   *     both `params` and the state unchanged. */
+   *   - a NaN or Inf in `grads` returns DESCENT_ERROR_NON_FINITE: the step
+   *     is reported, never silently taken, and the host must stop the run
+   *     (or restore a saved state). What `params` and the state hold then
+   *     is unspecified for elementwise optimizers (each output element
+   *     depends only on the same element of params, grads and state, as in
+   *     every built-in one): the SDK checks and updates them block by
+   *     block, so blocks before the bad one may already be updated. Other
+   *     optimizers leave both unchanged. */
   descent_status (*step_f32)(descent_optimizer* self, float* params,
                              const float* grads, uint64_t n, double lr,
                              uint64_t t);
