@@ -7,15 +7,20 @@
 #include <descent/settings.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <map>
 
 namespace descent::cli {
 namespace {
 
+namespace fs = std::filesystem;
+
 po::options_description plugins_options() {
   po::options_description options(
       "usage: descent plugins [show NAME] [options]\n\n"
-      "Lists the loaded optimizers, models and losses, then the files that "
+      "Lists the loaded optimizers, models and losses, the folders searched "
+      "(in order)\nwith the plugin files found in each, then the files that "
       "failed to load.\n`show NAME` prints a plugin's hyperparameters, which "
       "are experiment keys <kind>.<name>.\n\noptions");
   options.add_options()("help,h", "show this help")(
@@ -35,6 +40,43 @@ const char* kind_plural(descent_kind kind) {
   }
 }
 
+// "optimizer adam, model linear": what one library file provides.
+std::map<fs::path, std::string> contents_by_file(const Registry& registry) {
+  std::map<fs::path, std::string> contents;
+  for (descent_kind kind :
+       {DESCENT_KIND_OPTIMIZER, DESCENT_KIND_MODEL, DESCENT_KIND_LOSS})
+    for (const Component* c : registry.of_kind(kind)) {
+      std::string& text = contents[c->file];
+      text += (text.empty() ? "" : ", ") + std::string(kind_name(kind)) + " " +
+              std::string(c->name());
+    }
+  return contents;
+}
+
+// Each searched folder in search order, with the files loaded from it, so
+// that a plugin shadowed or picked up from an unexpected folder is visible.
+// (The first folder holding a name wins; later ones are in the problems.)
+void print_search_path(const Registry& registry) {
+  std::map<fs::path, std::string> contents = contents_by_file(registry);
+  std::printf(
+      "\nsearched, in order (built-in, DESCENT_PLUGIN_PATH, "
+      "--plugin-dir):\n");
+  for (const fs::path& folder : registry.searched()) {
+    std::error_code ec;
+    const bool exists = fs::is_directory(folder, ec);
+    std::printf("  %s%s\n", folder.string().c_str(),
+                exists ? "" : "  (does not exist)");
+    for (auto it = contents.begin(); it != contents.end();)
+      if (folder / it->first.filename() == it->first) {
+        std::printf("    %-34s %s\n", it->first.filename().string().c_str(),
+                    it->second.c_str());
+        it = contents.erase(it);  // a folder listed twice shows its files once
+      } else {
+        ++it;
+      }
+  }
+}
+
 void list_plugins(const Registry& registry) {
   for (descent_kind kind :
        {DESCENT_KIND_OPTIMIZER, DESCENT_KIND_MODEL, DESCENT_KIND_LOSS}) {
@@ -43,9 +85,7 @@ void list_plugins(const Registry& registry) {
     for (const Component* c : components)
       std::printf("  %-14s %s\n", c->descriptor->name, c->descriptor->doc);
   }
-  std::printf("\nsearched:\n");
-  for (const auto& folder : registry.searched())
-    std::printf("  %s\n", folder.string().c_str());
+  print_search_path(registry);
   const auto& problems = registry.diagnostics();
   std::printf("\nproblems (%zu)\n", problems.size());
   for (const Diagnostic& d : problems)
