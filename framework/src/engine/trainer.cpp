@@ -1,5 +1,6 @@
 #include <descent/errors.hpp>
 #include <descent/schedule.hpp>
+#include <descent/sdk/optimizer.hpp>
 #include <descent/sdk/random.hpp>
 #include <descent/trainer.hpp>
 
@@ -7,6 +8,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <new>
 #include <numeric>
 
 namespace descent {
@@ -18,10 +21,29 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-bool all_finite(const std::vector<double>& values) {
-  for (double v : values)
-    if (!std::isfinite(v)) return false;
-  return true;
+// Parameter and gradient buffers start on a cache line (std::vector only
+// guarantees alignof(double)), so plugin kernels see aligned arrays.
+template <class T>
+struct CacheAligned {
+  using value_type = T;
+  static constexpr std::align_val_t kAlign{64};
+  CacheAligned() = default;
+  template <class U>
+  CacheAligned(const CacheAligned<U>&) noexcept {}
+  T* allocate(std::size_t n) {
+    return static_cast<T*>(::operator new(n * sizeof(T), kAlign));
+  }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, kAlign); }
+  friend bool operator==(const CacheAligned&, const CacheAligned&) {
+    return true;
+  }
+};
+using Buffer = std::vector<double, CacheAligned<double>>;
+
+// One vectorized read of the values (the SDK's check).
+template <class Vector>
+bool all_finite(const Vector& values) {
+  return sdk::all_finite(values.data(), values.size());
 }
 
 std::uint64_t stream_seed(const Experiment& e, StreamPurpose purpose) {
@@ -48,8 +70,7 @@ std::uint64_t schedule_units(const Experiment& e,
 
 // Copies the rows named by `order[first, first + n)` into contiguous buffers.
 void gather(const Dataset& data, const std::vector<std::size_t>& order,
-            std::size_t first, std::size_t n, std::vector<double>& X,
-            std::vector<double>& Y) {
+            std::size_t first, std::size_t n, Buffer& X, Buffer& Y) {
   const std::size_t f = data.n_features, t = data.n_targets;
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t row = order[first + i];
@@ -153,7 +174,7 @@ class DataTrainer {
       const double loss = step(first, n, epoch);
       loss_sum += loss * static_cast<double>(n);
       seen += n;
-      if (!std::isfinite(loss) || !all_finite(grad_)) {
+      if (!stepped_) {
         EpochRecord r = evaluate_test(epoch);
         r.train_loss = loss;
         diverge(r, "loss or gradient became NaN/Inf at step " +
@@ -188,7 +209,8 @@ class DataTrainer {
     }
     const double loss =
         evaluator_.loss_and_gradient(params_.data(), X, Y, n, grad_.data());
-    if (std::isfinite(loss) && all_finite(grad_)) {
+    stepped_ = std::isfinite(loss) && all_finite(grad_);
+    if (stepped_) {
       last_lr_ = lr_.at(e_.schedule.per_step ? step_ : epoch - 1);
       optimizer_.step(std::span<double>(params_),
                       std::span<const double>(grad_), last_lr_, ++step_);
@@ -202,15 +224,16 @@ class DataTrainer {
   TrainingObserver& observer_;
   std::size_t n_outputs_;
   Model init_model_;
-  std::vector<double> params_, grad_;
+  Buffer params_, grad_;
   Optimizer optimizer_;
   engine::BatchEvaluator evaluator_;
   std::size_t batch_ = 0;
   LearningRate lr_;
   double last_lr_ = 0.0;
   std::vector<std::size_t> order_;
-  std::vector<double> X_, Y_;
+  Buffer X_, Y_;
   std::uint64_t step_ = 0;
+  bool stepped_ = false;  // the last batch's loss and gradient were finite
   Clock::time_point start_ = Clock::now();
   RunResult result_;
 };
@@ -220,7 +243,7 @@ class DataTrainer {
 RunResult train_analytic(const Experiment& e, TrainingObserver& observer) {
   const auto start = Clock::now();
   Model model(*e.model.component, e.model.hparams, 0, 1);
-  std::vector<double> params(model.param_count()), grad(params.size());
+  Buffer params(model.param_count()), grad(params.size());
   model.init(params, stream_seed(e, StreamPurpose::init));
   Optimizer optimizer(*e.optimizer.component, e.optimizer.hparams,
                       params.size(), DESCENT_DTYPE_F64);
@@ -238,7 +261,7 @@ RunResult train_analytic(const Experiment& e, TrainingObserver& observer) {
     r.train_loss = f;
     r.lr = last_lr;
     r.seconds = seconds_since(start);
-    r.params = params;
+    r.params.assign(params.begin(), params.end());
     return r;
   };
 

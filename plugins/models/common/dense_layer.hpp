@@ -14,6 +14,17 @@
 #include <cstdint>
 #include <string>
 
+#ifdef DESCENT_USE_OPENBLAS
+// Eigen's products call OpenBLAS (EIGEN_USE_BLAS, plugins/models/common/
+// openblas.cmake). TBB is the one parallel runtime: OpenBLAS computes each
+// product on the calling thread, set once when the plugin is loaded.
+extern "C" void openblas_set_num_threads(int);
+namespace {
+[[maybe_unused]] const bool openblas_single_threaded =
+    (openblas_set_num_threads(1), true);
+}  // namespace
+#endif
+
 namespace descent::models {
 
 using RowMatrix =

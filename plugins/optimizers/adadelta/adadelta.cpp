@@ -54,16 +54,29 @@ class Adadelta {
         square_avg_(n),
         delta_square_avg_(n) {}
 
-  void step(std::span<T> w, std::span<const T> g, double lr,
-            std::uint64_t /*t*/) {
-    const T rate = static_cast<T>(lr);
-    for (std::size_t i = 0; i < w.size(); ++i) {
-      const T gi = sign_ * g[i] + weight_decay_ * w[i];
-      square_avg_[i] = rho_ * square_avg_[i] + one_minus_rho_ * gi * gi;
-      const T delta = std::sqrt(delta_square_avg_[i] + eps_) /
-                      std::sqrt(square_avg_[i] + eps_) * gi;
-      delta_square_avg_[i] =
-          rho_ * delta_square_avg_[i] + one_minus_rho_ * delta * delta;
+  // Each element depends only on its own w, g and state: the SDK steps
+  // the arrays in blocks (sdk/optimizer.hpp); update() does elements
+  // [first, first + w.size()).
+  static constexpr bool elementwise = true;
+
+  T prepare(double lr, std::uint64_t /*t*/) const { return static_cast<T>(lr); }
+
+  DESCENT_KERNEL void update(std::size_t first, std::span<T> w_span,
+                             std::span<const T> g_span, T rate) {
+    T* __restrict w = w_span.data();
+    const T* __restrict g = g_span.data();
+    T* __restrict square_avg = square_avg_.data() + first;
+    T* __restrict delta_square_avg = delta_square_avg_.data() + first;
+    const T rho = rho_, one_minus_rho = one_minus_rho_, eps = eps_;
+    const T wd = weight_decay_, sign = sign_;
+    const std::size_t n = w_span.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const T gi = sign * g[i] + wd * w[i];
+      square_avg[i] = rho * square_avg[i] + one_minus_rho * gi * gi;
+      const T delta = std::sqrt(delta_square_avg[i] + eps) /
+                      std::sqrt(square_avg[i] + eps) * gi;
+      delta_square_avg[i] =
+          rho * delta_square_avg[i] + one_minus_rho * delta * delta;
       w[i] -= rate * delta;
     }
   }

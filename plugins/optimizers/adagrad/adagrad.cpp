@@ -50,17 +50,29 @@ class Adagrad {
         sum_of_squares_(n,
                         static_cast<T>(hp.real("initial_accumulator_value"))) {}
 
-  void step(std::span<T> w, std::span<const T> g, double lr, std::uint64_t t) {
+  // Each element depends only on its own w, g and state: the SDK steps
+  // the arrays in blocks (sdk/optimizer.hpp); update() does elements
+  // [first, first + w.size()).
+  static constexpr bool elementwise = true;
+
+  T prepare(double lr, std::uint64_t t) const {
     if (t == 0) throw descent::sdk::invalid_argument("step: t is 1-based");
-    const T rate =
-        static_cast<T>(lr / (1.0 + static_cast<double>(t - 1) * lr_decay_));
+    return static_cast<T>(lr / (1.0 + static_cast<double>(t - 1) * lr_decay_));
+  }
+
+  DESCENT_KERNEL void update(std::size_t first, std::span<T> w_span,
+                             std::span<const T> g_span, T rate) {
+    T* __restrict w = w_span.data();
+    const T* __restrict g = g_span.data();
+    T* __restrict sum_of_squares = sum_of_squares_.data() + first;
     const T wd = weight_decay_;
     const T eps = eps_;
     const T sign = sign_;
-    for (std::size_t i = 0; i < w.size(); ++i) {
+    const std::size_t n = w_span.size();
+    for (std::size_t i = 0; i < n; ++i) {
       const T gi = sign * g[i] + wd * w[i];
-      sum_of_squares_[i] += gi * gi;
-      w[i] -= rate * gi / (std::sqrt(sum_of_squares_[i]) + eps);
+      sum_of_squares[i] += gi * gi;
+      w[i] -= rate * gi / (std::sqrt(sum_of_squares[i]) + eps);
     }
   }
 

@@ -52,18 +52,34 @@ class Adamax {
         mean_(n),
         infinity_norm_(n) {}
 
-  void step(std::span<T> w, std::span<const T> g, double lr, std::uint64_t t) {
-    // In double, once per step, as PyTorch's Python floats.
-    const T b1 = static_cast<T>(beta1_);
-    const T one_minus_b1 = static_cast<T>(1.0 - beta1_);
-    const T step_size =
-        static_cast<T>(lr / (1.0 - std::pow(beta1_, static_cast<double>(t))));
-    for (std::size_t i = 0; i < w.size(); ++i) {
-      const T gi = sign_ * g[i] + weight_decay_ * w[i];
-      mean_[i] = b1 * mean_[i] + one_minus_b1 * gi;
-      infinity_norm_[i] =
-          std::max(beta2_ * infinity_norm_[i], std::abs(gi) + eps_);
-      w[i] -= step_size * mean_[i] / infinity_norm_[i];
+  struct StepScalars {
+    T b1, one_minus_b1, step_size;
+  };
+  // Each element depends only on its own w, g and state: the SDK steps
+  // the arrays in blocks (sdk/optimizer.hpp); update() does elements
+  // [first, first + w.size()).
+  static constexpr bool elementwise = true;
+
+  // In double, once per step, as PyTorch's Python floats.
+  StepScalars prepare(double lr, std::uint64_t t) const {
+    return {
+        static_cast<T>(beta1_), static_cast<T>(1.0 - beta1_),
+        static_cast<T>(lr / (1.0 - std::pow(beta1_, static_cast<double>(t))))};
+  }
+
+  DESCENT_KERNEL void update(std::size_t first, std::span<T> w_span,
+                             std::span<const T> g_span, const StepScalars& s) {
+    T* __restrict w = w_span.data();
+    const T* __restrict g = g_span.data();
+    T* __restrict mean = mean_.data() + first;
+    T* __restrict infinity_norm = infinity_norm_.data() + first;
+    const T beta2 = beta2_, eps = eps_, wd = weight_decay_, sign = sign_;
+    const std::size_t n = w_span.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const T gi = sign * g[i] + wd * w[i];
+      mean[i] = s.b1 * mean[i] + s.one_minus_b1 * gi;
+      infinity_norm[i] = std::max(beta2 * infinity_norm[i], std::abs(gi) + eps);
+      w[i] -= s.step_size * mean[i] / infinity_norm[i];
     }
   }
 

@@ -18,6 +18,8 @@
 
 #include "torch_hparams.hpp"
 
+#include <descent/sdk/optimizer.hpp>  // DESCENT_KERNEL
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -49,20 +51,6 @@ class AdamFamily {
         mean_square_(n),
         max_mean_square_(s.amsgrad ? n : 0) {}
 
-  void step(std::span<T> w, std::span<const T> g, double lr, std::uint64_t t) {
-    const StepScalars s = step_scalars(lr, static_cast<double>(t));
-    if (settings_.amsgrad)
-      fused_step<true>(w, g, s);
-    else
-      fused_step<false>(w, g, s);
-  }
-
-  // The maximum stays empty (and out of the blob) without amsgrad.
-  std::array<std::span<T>, 3> state() {
-    return {mean_, mean_square_, max_mean_square_};
-  }
-
- private:
   struct StepScalars {
     T beta1, one_minus_beta1, beta2, one_minus_beta2;
     T l2;                     // weight_decay, or 0 when decoupled
@@ -71,6 +59,29 @@ class AdamFamily {
     T bias_correction2_sqrt;  // sqrt(1 - beta2^t)
   };
 
+  // Each element depends only on its own w, g and moments: the SDK steps
+  // the arrays in blocks (sdk/optimizer.hpp).
+  static constexpr bool elementwise = true;
+
+  StepScalars prepare(double lr, std::uint64_t t) const {
+    return step_scalars(lr, static_cast<double>(t));
+  }
+
+  // Elements [first, first + w.size()).
+  void update(std::size_t first, std::span<T> w, std::span<const T> g,
+              const StepScalars& s) {
+    if (settings_.amsgrad)
+      fused_step<true>(first, w, g, s);
+    else
+      fused_step<false>(first, w, g, s);
+  }
+
+  // The maximum stays empty (and out of the blob) without amsgrad.
+  std::array<std::span<T>, 3> state() {
+    return {mean_, mean_square_, max_mean_square_};
+  }
+
+ private:
   // In double, once per step, as PyTorch's Python floats. Multiplying by
   // shrink = 1 and adding l2 * w = 0 are exact, so one loop serves both
   // kinds of weight decay.
@@ -88,18 +99,30 @@ class AdamFamily {
   }
 
   template <bool kAmsgrad>
-  void fused_step(std::span<T> w, std::span<const T> g, const StepScalars& s) {
-    for (std::size_t i = 0; i < w.size(); ++i) {
-      const T gi = sign_ * g[i] + s.l2 * w[i];
-      mean_[i] = s.beta1 * mean_[i] + s.one_minus_beta1 * gi;
-      mean_square_[i] = s.beta2 * mean_square_[i] + s.one_minus_beta2 * gi * gi;
-      T second = mean_square_[i];
+  DESCENT_KERNEL void fused_step(std::size_t first, std::span<T> w_span,
+                                 std::span<const T> g_span,
+                                 const StepScalars& s) {
+    // Unaliased locals: the loop vectorizes without runtime alias checks.
+    T* __restrict w = w_span.data();
+    const T* __restrict g = g_span.data();
+    T* __restrict mean = mean_.data() + first;
+    T* __restrict mean_square = mean_square_.data() + first;
+    T* __restrict max_mean_square =
+        kAmsgrad ? max_mean_square_.data() + first : nullptr;
+    const T sign = sign_;
+    const T eps = eps_;
+    const std::size_t n = w_span.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const T gi = sign * g[i] + s.l2 * w[i];
+      mean[i] = s.beta1 * mean[i] + s.one_minus_beta1 * gi;
+      mean_square[i] = s.beta2 * mean_square[i] + s.one_minus_beta2 * gi * gi;
+      T second = mean_square[i];
       if constexpr (kAmsgrad) {
-        max_mean_square_[i] = std::max(max_mean_square_[i], second);
-        second = max_mean_square_[i];
+        max_mean_square[i] = std::max(max_mean_square[i], second);
+        second = max_mean_square[i];
       }
-      const T denom = std::sqrt(second) / s.bias_correction2_sqrt + eps_;
-      w[i] = w[i] * s.shrink - s.step_size * mean_[i] / denom;
+      const T denom = std::sqrt(second) / s.bias_correction2_sqrt + eps;
+      w[i] = w[i] * s.shrink - s.step_size * mean[i] / denom;
     }
   }
 

@@ -20,6 +20,8 @@
 
 #include "torch_hparams.hpp"
 
+#include <descent/sdk/optimizer.hpp>  // DESCENT_KERNEL
+
 #include <descent/sdk/error.hpp>
 
 #include <array>
@@ -50,26 +52,36 @@ class TorchSgd {
         sign_(gradient_sign<T>(s.maximize)),
         velocity_(s.momentum != 0.0 ? n : 0) {}
 
-  void step(std::span<T> w, std::span<const T> g, double lr, std::uint64_t t) {
+  struct StepScalars {
+    T keep;  // weight of the old buffer
+    T take;  // weight of the new gradient in the buffer
+    T rate;  // lr
+  };
+
+  // Each element depends only on its own w, g and buffer: the SDK steps
+  // the arrays in blocks (sdk/optimizer.hpp).
+  static constexpr bool elementwise = true;
+
+  StepScalars prepare(double lr, std::uint64_t t) const {
     // PyTorch starts the buffer at the first gradient itself, undamped;
     // keep = 0 on that step discards whatever the buffer held.
     const bool first = t == 1;
-    const StepScalars s{first ? T(0) : momentum_, first ? T(1) : undamped_,
-                        static_cast<T>(lr)};
-    (this->*kernel_)(w, g, s);
+    return {first ? T(0) : momentum_, first ? T(1) : undamped_,
+            static_cast<T>(lr)};
+  }
+
+  // Elements [first, first + w.size()).
+  void update(std::size_t first, std::span<T> w, std::span<const T> g,
+              const StepScalars& s) {
+    (this->*kernel_)(first, w, g, s);
   }
 
   // Empty (and absent from the blob) when momentum is 0.
   std::array<std::span<T>, 1> state() { return {velocity_}; }
 
  private:
-  struct StepScalars {
-    T keep;  // weight of the old buffer
-    T take;  // weight of the new gradient in the buffer
-    T rate;  // lr
-  };
-  using Kernel = void (TorchSgd::*)(std::span<T>, std::span<const T>,
-                                    const StepScalars&);
+  using Kernel = void (TorchSgd::*)(std::size_t, std::span<T>,
+                                    std::span<const T>, const StepScalars&);
 
   // torch.optim.SGD refuses the same combination in its constructor.
   static const SgdSettings& validated(const SgdSettings& s) {
@@ -91,13 +103,23 @@ class TorchSgd {
   }
 
   template <bool kMomentum, bool kNesterov>
-  void fused_step(std::span<T> w, std::span<const T> g, const StepScalars& s) {
-    for (std::size_t i = 0; i < w.size(); ++i) {
-      const T gi = sign_ * g[i] + weight_decay_ * w[i];
+  DESCENT_KERNEL void fused_step(std::size_t first, std::span<T> w_span,
+                                 std::span<const T> g_span,
+                                 const StepScalars& s) {
+    // Unaliased locals: the loop vectorizes without runtime alias checks.
+    T* __restrict w = w_span.data();
+    const T* __restrict g = g_span.data();
+    T* __restrict velocity = kMomentum ? velocity_.data() + first : nullptr;
+    const T sign = sign_;
+    const T wd = weight_decay_;
+    const T momentum = momentum_;
+    const std::size_t n = w_span.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const T gi = sign * g[i] + wd * w[i];
       if constexpr (kMomentum) {
-        velocity_[i] = s.keep * velocity_[i] + s.take * gi;
+        velocity[i] = s.keep * velocity[i] + s.take * gi;
         const T direction =
-            kNesterov ? gi + momentum_ * velocity_[i] : velocity_[i];
+            kNesterov ? gi + momentum * velocity[i] : velocity[i];
         w[i] -= s.rate * direction;
       } else {
         w[i] -= s.rate * gi;

@@ -50,13 +50,26 @@ class Lion {
         weight_decay_(static_cast<T>(hp.real("weight_decay"))),
         momentum_(n) {}
 
-  void step(std::span<T> w, std::span<const T> g, double lr,
-            std::uint64_t /*t*/) {
-    const T rate = static_cast<T>(lr);
-    for (std::size_t i = 0; i < w.size(); ++i) {
-      const T c = beta1_ * momentum_[i] + one_minus_beta1_ * g[i];
-      w[i] -= rate * (sign(c) + weight_decay_ * w[i]);
-      momentum_[i] = beta2_ * momentum_[i] + one_minus_beta2_ * g[i];
+  // Each element depends only on its own w, g and state: the SDK steps
+  // the arrays in blocks (sdk/optimizer.hpp); update() does elements
+  // [first, first + w.size()).
+  static constexpr bool elementwise = true;
+
+  T prepare(double lr, std::uint64_t /*t*/) const { return static_cast<T>(lr); }
+
+  DESCENT_KERNEL void update(std::size_t first, std::span<T> w_span,
+                             std::span<const T> g_span, T rate) {
+    T* __restrict w = w_span.data();
+    const T* __restrict g = g_span.data();
+    T* __restrict momentum = momentum_.data() + first;
+    const T beta1 = beta1_, one_minus_beta1 = one_minus_beta1_;
+    const T beta2 = beta2_, one_minus_beta2 = one_minus_beta2_;
+    const T wd = weight_decay_;
+    const std::size_t n = w_span.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const T c = beta1 * momentum[i] + one_minus_beta1 * g[i];
+      w[i] -= rate * (sign(c) + wd * w[i]);
+      momentum[i] = beta2 * momentum[i] + one_minus_beta2 * g[i];
     }
   }
 

@@ -57,15 +57,38 @@ class NAdam {
         mean_(n),
         mean_square_(n) {}
 
-  void step(std::span<T> w, std::span<const T> g, double lr, std::uint64_t t) {
-    const StepScalars s = advance_momentum_schedule(lr, static_cast<double>(t));
-    for (std::size_t i = 0; i < w.size(); ++i) {
-      const T gi = g[i] + weight_decay_ * w[i];
-      mean_[i] = s.beta1 * mean_[i] + s.one_minus_beta1 * gi;
-      mean_square_[i] = s.beta2 * mean_square_[i] + s.one_minus_beta2 * gi * gi;
-      const T denom = std::sqrt(mean_square_[i] / s.bias_correction2) + eps_;
+  struct StepScalars {
+    T beta1, one_minus_beta1, beta2, one_minus_beta2;
+    T bias_correction2;  // 1 - beta2^t
+    T gradient_rate;     // lr * (1 - mu_t) / (1 - mu_prod)
+    T mean_rate;         // lr * mu_{t+1} / (1 - mu_prod * mu_{t+1})
+  };
+
+  // Each element depends only on its own w, g and moments: the SDK steps
+  // the arrays in blocks (sdk/optimizer.hpp); update() does elements
+  // [first, first + w.size()). prepare() runs once per step and advances
+  // the momentum schedule (mu_product).
+  static constexpr bool elementwise = true;
+
+  StepScalars prepare(double lr, std::uint64_t t) {
+    return advance_momentum_schedule(lr, static_cast<double>(t));
+  }
+
+  DESCENT_KERNEL void update(std::size_t first, std::span<T> w_span,
+                             std::span<const T> g_span, const StepScalars& s) {
+    T* __restrict w = w_span.data();
+    const T* __restrict g = g_span.data();
+    T* __restrict mean = mean_.data() + first;
+    T* __restrict mean_square = mean_square_.data() + first;
+    const T wd = weight_decay_, eps = eps_;
+    const std::size_t n = w_span.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const T gi = g[i] + wd * w[i];
+      mean[i] = s.beta1 * mean[i] + s.one_minus_beta1 * gi;
+      mean_square[i] = s.beta2 * mean_square[i] + s.one_minus_beta2 * gi * gi;
+      const T denom = std::sqrt(mean_square[i] / s.bias_correction2) + eps;
       w[i] =
-          w[i] - s.gradient_rate * gi / denom - s.mean_rate * mean_[i] / denom;
+          w[i] - s.gradient_rate * gi / denom - s.mean_rate * mean[i] / denom;
     }
   }
 
@@ -77,13 +100,6 @@ class NAdam {
   }
 
  private:
-  struct StepScalars {
-    T beta1, one_minus_beta1, beta2, one_minus_beta2;
-    T bias_correction2;  // 1 - beta2^t
-    T gradient_rate;     // lr * (1 - mu_t) / (1 - mu_prod)
-    T mean_rate;         // lr * mu_{t+1} / (1 - mu_prod * mu_{t+1})
-  };
-
   double mu(double t) const {
     return beta1_ * (1.0 - 0.5 * std::pow(0.96, t * momentum_decay_));
   }

@@ -51,24 +51,32 @@ class RAdam {
         mean_(n),
         mean_square_(n) {}
 
-  void step(std::span<T> w, std::span<const T> g, double lr, std::uint64_t t) {
-    const StepScalars s = step_scalars(lr, static_cast<double>(t));
-    if (s.rectified)
-      fused_step<true>(w, g, s);
-    else
-      fused_step<false>(w, g, s);
-  }
-
-  std::array<std::span<T>, 2> state() { return {mean_, mean_square_}; }
-
- private:
   struct StepScalars {
     T beta1, one_minus_beta1, beta2, one_minus_beta2;
     T step_size;              // lr / (1 - beta1^t), times r_t when rectified
     T bias_correction2_sqrt;  // sqrt(1 - beta2^t)
     bool rectified;           // rho_t > 5
   };
+  // Each element depends only on its own w, g and state: the SDK steps
+  // the arrays in blocks (sdk/optimizer.hpp); update() does elements
+  // [first, first + w.size()).
+  static constexpr bool elementwise = true;
 
+  StepScalars prepare(double lr, std::uint64_t t) const {
+    return step_scalars(lr, static_cast<double>(t));
+  }
+
+  void update(std::size_t first, std::span<T> w, std::span<const T> g,
+              const StepScalars& s) {
+    if (s.rectified)
+      fused_step<true>(first, w, g, s);
+    else
+      fused_step<false>(first, w, g, s);
+  }
+
+  std::array<std::span<T>, 2> state() { return {mean_, mean_square_}; }
+
+ private:
   // In double, once per step, as PyTorch's Python floats.
   StepScalars step_scalars(double lr, double t) const {
     const double bias_correction1 = 1.0 - std::pow(beta1_, t);
@@ -91,16 +99,24 @@ class RAdam {
   }
 
   template <bool kRectified>
-  void fused_step(std::span<T> w, std::span<const T> g, const StepScalars& s) {
-    for (std::size_t i = 0; i < w.size(); ++i) {
-      const T gi = g[i] + weight_decay_ * w[i];
-      mean_[i] = s.beta1 * mean_[i] + s.one_minus_beta1 * gi;
-      mean_square_[i] = s.beta2 * mean_square_[i] + s.one_minus_beta2 * gi * gi;
+  DESCENT_KERNEL void fused_step(std::size_t first, std::span<T> w_span,
+                                 std::span<const T> g_span,
+                                 const StepScalars& s) {
+    T* __restrict w = w_span.data();
+    const T* __restrict g = g_span.data();
+    T* __restrict mean = mean_.data() + first;
+    T* __restrict mean_square = mean_square_.data() + first;
+    const T wd = weight_decay_, eps = eps_;
+    const std::size_t n = w_span.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const T gi = g[i] + wd * w[i];
+      mean[i] = s.beta1 * mean[i] + s.one_minus_beta1 * gi;
+      mean_square[i] = s.beta2 * mean_square[i] + s.one_minus_beta2 * gi * gi;
       if constexpr (kRectified)
-        w[i] -= s.step_size * mean_[i] * s.bias_correction2_sqrt /
-                (std::sqrt(mean_square_[i]) + eps_);
+        w[i] -= s.step_size * mean[i] * s.bias_correction2_sqrt /
+                (std::sqrt(mean_square[i]) + eps);
       else
-        w[i] -= s.step_size * mean_[i];
+        w[i] -= s.step_size * mean[i];
     }
   }
 

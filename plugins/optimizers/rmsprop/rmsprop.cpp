@@ -67,9 +67,15 @@ class Rmsprop {
         grad_avg_(hp.flag("centered") ? n : 0),
         velocity_(hp.real("momentum") > 0.0 ? n : 0) {}
 
-  void step(std::span<T> w, std::span<const T> g, double lr,
-            std::uint64_t /*t*/) {
-    (this->*kernel_)(w, g, static_cast<T>(lr));
+  // Each element depends only on its own w, g and state: the SDK steps
+  // the arrays in blocks (sdk/optimizer.hpp); update() does elements
+  // [first, first + w.size()).
+  static constexpr bool elementwise = true;
+
+  T prepare(double lr, std::uint64_t /*t*/) const { return static_cast<T>(lr); }
+
+  void update(std::size_t first, std::span<T> w, std::span<const T> g, T rate) {
+    (this->*kernel_)(first, w, g, rate);
   }
 
   std::array<std::span<T>, 3> state() {
@@ -77,7 +83,8 @@ class Rmsprop {
   }
 
  private:
-  using Kernel = void (Rmsprop::*)(std::span<T>, std::span<const T>, T);
+  using Kernel = void (Rmsprop::*)(std::size_t, std::span<T>,
+                                   std::span<const T>, T);
 
   // The variant is fixed at construction, so the branch on it is taken
   // once here instead of once per element.
@@ -90,19 +97,28 @@ class Rmsprop {
   }
 
   template <bool kCentered, bool kMomentum>
-  void fused_step(std::span<T> w, std::span<const T> g, T rate) {
-    for (std::size_t i = 0; i < w.size(); ++i) {
-      const T gi = sign_ * g[i] + weight_decay_ * w[i];
-      square_avg_[i] = alpha_ * square_avg_[i] + one_minus_alpha_ * gi * gi;
-      T mean_square = square_avg_[i];
+  DESCENT_KERNEL void fused_step(std::size_t first, std::span<T> w_span,
+                                 std::span<const T> g_span, T rate) {
+    T* __restrict w = w_span.data();
+    const T* __restrict g = g_span.data();
+    T* __restrict square_avg = square_avg_.data() + first;
+    T* __restrict grad_avg = kCentered ? grad_avg_.data() + first : nullptr;
+    T* __restrict velocity = kMomentum ? velocity_.data() + first : nullptr;
+    const T alpha = alpha_, one_minus_alpha = one_minus_alpha_, eps = eps_;
+    const T wd = weight_decay_, momentum = momentum_, sign = sign_;
+    const std::size_t n = w_span.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const T gi = sign * g[i] + wd * w[i];
+      square_avg[i] = alpha * square_avg[i] + one_minus_alpha * gi * gi;
+      T mean_square = square_avg[i];
       if constexpr (kCentered) {
-        grad_avg_[i] = alpha_ * grad_avg_[i] + one_minus_alpha_ * gi;
-        mean_square -= grad_avg_[i] * grad_avg_[i];
+        grad_avg[i] = alpha * grad_avg[i] + one_minus_alpha * gi;
+        mean_square -= grad_avg[i] * grad_avg[i];
       }
-      const T avg = std::sqrt(mean_square) + eps_;
+      const T avg = std::sqrt(mean_square) + eps;
       if constexpr (kMomentum) {
-        velocity_[i] = momentum_ * velocity_[i] + gi / avg;
-        w[i] -= rate * velocity_[i];
+        velocity[i] = momentum * velocity[i] + gi / avg;
+        w[i] -= rate * velocity[i];
       } else {
         w[i] -= rate * gi / avg;
       }
