@@ -48,5 +48,8 @@ int reproduce_command(const std::vector<std::string>& args,
 int sweep_command(const std::vector<std::string>& args,
                   const std::vector<std::string>& full_command_line);
 int check_plugin_command(const std::vector<std::string>& args);
+int new_plugin_command(const std::vector<std::string>& args);
+int bench_command(const std::vector<std::string>& args);
+int plot_command(const std::vector<std::string>& args);
 
 }  // namespace descent::cli

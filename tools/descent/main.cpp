@@ -24,6 +24,12 @@ const char* const kUsage =
     "one\n"
     "  check-plugin NAME|PATH [--kind KIND]           check a plugin "
     "against the ABI\n"
+    "  new-plugin optimizer|model|loss NAME [--dir DIR]  scaffold a plugin "
+    "project\n"
+    "  bench optimizer|plugin-call|train|sweep|scaling  performance "
+    "figures\n"
+    "  plot DIR [DIR ...] [--out FILE.png|.svg]       draw runs, sweeps, "
+    "lr-find\n"
     "\n"
     "`descent <command> --help` describes a command.\n"
     "Exit codes: 0 ok, 1 run failed or diverged, 2 bad input.\n";
@@ -54,9 +60,12 @@ int main(int argc, char** argv) {
       return descent::cli::sweep_command(args, command_line);
     if (command == "check-plugin")
       return descent::cli::check_plugin_command(args);
+    if (command == "new-plugin") return descent::cli::new_plugin_command(args);
+    if (command == "bench") return descent::cli::bench_command(args);
+    if (command == "plot") return descent::cli::plot_command(args);
     throw descent::InputError(
         "unknown command '" + command +
         "' (commands: run, sweep, lr-find, reproduce, plugins, "
-        "check-plugin; see descent --help)");
+        "check-plugin, new-plugin, bench, plot; see descent --help)");
   });
 }
