@@ -17,6 +17,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A cell as it may appear in a one-line message: control bytes become '?'
+// (a bad file must not clear the user's terminal), long cells are cut.
+std::string quoted(std::string_view cell) {
+  std::string out;
+  for (char c : cell.substr(0, 40))
+    out += (static_cast<unsigned char>(c) < 32 || c == 127) ? '?' : c;
+  if (cell.size() > 40) out += "...";
+  return "'" + out + "'";
+}
+
 [[noreturn]] void fail(const fs::path& file, const std::string& what) {
   throw InputError(data_detail::describe(file, what));
 }
@@ -174,12 +184,11 @@ double parse_cell(const fs::path& file, std::string_view cell, std::size_t line,
                   std::size_t column) {
   const std::optional<double> value = parse_number(cell);
   if (!value) {
-    fail(file,
-         where(line, column) + ": '" + std::string(cell) + "' is not a number");
+    fail(file, where(line, column) + ": " + quoted(cell) + " is not a number");
   }
   if (!std::isfinite(*value)) {
-    fail(file, where(line, column) + ": '" + std::string(cell) +
-                   "' is not a finite number");
+    fail(file,
+         where(line, column) + ": " + quoted(cell) + " is not a finite number");
   }
   return *value;
 }

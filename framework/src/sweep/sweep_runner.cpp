@@ -178,8 +178,20 @@ void SweepRunner::prepare() {
   Settings again = Settings::load(o_.experiment_file, o_.overrides);
   spec_ = parse_sweep(again, base_, registry_);
   search_ = plan_search(spec_, base_);
-  // Every planned configuration must be valid before anything runs.
-  for (const TrialPlan& t : search_) trial_experiment(o_, t, registry_);
+  // Every planned configuration must be valid before anything runs; a bad
+  // one is reported against the [sweep] keys that made it.
+  for (const TrialPlan& t : search_) {
+    try {
+      trial_experiment(o_, t, registry_);
+    } catch (const InputError& e) {
+      std::string keys;
+      for (const auto& [key, value] : t.assignment)
+        keys += (keys.empty() ? "" : ", ") + ("sweep." + key) + " = '" + value +
+                "'";
+      throw InputError(o_.experiment_file.string() + ": " + keys +
+                       " makes an invalid trial: " + e.what());
+    }
+  }
 }
 
 void SweepRunner::write_start_files() {
