@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages="cmake make g++ libboost-dev libboost-program-options-dev \
   libeigen3-dev libopenblas-dev libtbb-dev nlohmann-json3-dev zlib1g-dev libssl-dev catch2 \
-  clang gnuplot-nox dataset-fashion-mnist"
+  clang libclang-rt-14-dev gnuplot-nox dataset-fashion-mnist"
 
 if [ "$(id -u)" = 0 ]; then
   apt-get update -qq

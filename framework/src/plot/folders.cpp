@@ -144,8 +144,10 @@ std::vector<std::string> differing_keys(const std::vector<Ini>& configs) {
   for (const auto& [key, value] : configs.front()) {
     bool everywhere = true, differs = false;
     for (const Ini& c : configs) {
-      const auto it = std::find_if(
-          c.begin(), c.end(), [&](const auto& kv) { return kv.first == key; });
+      // Init-capture: clang 14 cannot capture a structured binding.
+      const auto it =
+          std::find_if(c.begin(), c.end(),
+                       [&k = key](const auto& kv) { return kv.first == k; });
       if (it == c.end())
         everywhere = false;
       else if (it->second != value)

@@ -1,0 +1,54 @@
+#!/bin/bash
+# The test suite under sanitizers, each in its own build folder:
+#   1. ASan + UBSan (-fsanitize=address,undefined -fno-omit-frame-pointer
+#      -fno-sanitize-recover=undefined) on the host library, the plugins, the
+#      CLI and the tests; runs ctest minus $ASAN_EXCLUDE (see below).
+#   2. TSan on the sweep, schedule and trainer tests (and what they load):
+#      ctest -R "engine_trainer|engine_sweep|cli_sweep|engine_schedule".
+# Both use DESCENT_SANITIZE from the top-level CMakeLists.txt.
+#
+#   tools/ci/sanitizers.sh [asan|tsan|all]     (default all)
+#
+# Environment: ASAN_BUILD_DIR (default /tmp/build-asan), TSAN_BUILD_DIR
+# (default /tmp/build-tsan), JOBS (default 2), ASAN_EXCLUDE (a ctest -E
+# regex; default: tests of the binaries themselves, not of memory safety,
+# which instrumentation falsifies: install_* (packaging), abi_stability's
+# export list (ASan adds __odr_asan.* symbols) and RSS/heap load-unload
+# checks (ASan's allocator and quarantine), and abi_clang_host (an
+# uninstrumented clang host cannot load ASan-built plugins)).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+src=$PWD
+what=${1:-all}
+jobs=${JOBS:-2}
+asan_dir=${ASAN_BUILD_DIR:-/tmp/build-asan}
+tsan_dir=${TSAN_BUILD_DIR:-/tmp/build-tsan}
+asan_exclude=${ASAN_EXCLUDE:-^install_|^abi_stability|^abi_clang_host}
+
+# -O1: sanitizer reports stay readable and the tests stay fast enough.
+common=(-DCMAKE_BUILD_TYPE=RelWithDebInfo
+        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g"
+        "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g")
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+
+if [ "$what" = asan ] || [ "$what" = all ]; then
+  echo "== ASan+UBSan: $asan_dir"
+  cmake -S "$src" -B "$asan_dir" "${common[@]}" \
+    -DDESCENT_SANITIZE=address,undefined >/dev/null
+  cmake --build "$asan_dir" -j"$jobs"
+  ctest --test-dir "$asan_dir" --output-on-failure -j"$jobs" -E "$asan_exclude"
+fi
+
+if [ "$what" = tsan ] || [ "$what" = all ]; then
+  echo "== TSan: $tsan_dir"
+  cmake -S "$src" -B "$tsan_dir" "${common[@]}" \
+    -DDESCENT_SANITIZE=thread >/dev/null
+  cmake --build "$tsan_dir" -j"$jobs" --target \
+    engine_trainer engine_sweep engine_schedule cli_sweep
+  ctest --test-dir "$tsan_dir" --output-on-failure -j"$jobs" \
+    -R "engine_trainer|engine_sweep|cli_sweep|engine_schedule"
+fi
+echo "sanitizers: clean"
