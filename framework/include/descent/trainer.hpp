@@ -61,4 +61,8 @@ RunResult train(const Experiment& experiment, const TrainTest& data,
 // Seeds for the trainer's streams, keyed by purpose; exposed for tests.
 enum class StreamPurpose : std::uint64_t { init = 1, shuffle = 2 };
 
+// The seed of the trainer's stream for `purpose`; the LR range test uses it
+// too, so it starts where `descent run` starts.
+std::uint64_t stream_seed(const Experiment& experiment, StreamPurpose purpose);
+
 }  // namespace descent

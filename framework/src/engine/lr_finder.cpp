@@ -18,13 +18,6 @@ namespace {
 // The largest range test accepted; its curve is held in memory.
 constexpr std::uint64_t kMaxSteps = 10'000'000;
 
-// The trainer's streams, so the range test starts from the point `descent
-// run` starts from and sees the batches it sees.
-std::uint64_t stream_seed(const Experiment& e, StreamPurpose purpose) {
-  return sdk::RandomStream{e.seed, static_cast<std::uint64_t>(purpose)}
-      .next_u64();
-}
-
 bool all_finite(const std::vector<double>& values) {
   return std::all_of(values.begin(), values.end(),
                      [](double v) { return std::isfinite(v); });

@@ -46,11 +46,6 @@ bool all_finite(const Vector& values) {
   return sdk::all_finite(values.data(), values.size());
 }
 
-std::uint64_t stream_seed(const Experiment& e, StreamPurpose purpose) {
-  return sdk::RandomStream{e.seed, static_cast<std::uint64_t>(purpose)}
-      .next_u64();
-}
-
 double base_learning_rate(const Experiment& e) {
   return e.optimizer.hparams.values.at(0).number;  // "lr" is always first
 }
@@ -305,6 +300,11 @@ RunResult train_analytic(const Experiment& e, TrainingObserver& observer) {
 }
 
 }  // namespace
+
+std::uint64_t stream_seed(const Experiment& e, StreamPurpose purpose) {
+  return sdk::RandomStream{e.seed, static_cast<std::uint64_t>(purpose)}
+      .next_u64();
+}
 
 void preflight(const Experiment& e, const TrainTest& data) {
   const std::string file = e.file.empty() ? "experiment" : e.file.string();

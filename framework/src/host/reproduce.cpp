@@ -4,6 +4,7 @@
 #include <descent/reproduce.hpp>
 #include <descent/run.hpp>
 #include <descent/sweep.hpp>
+#include <descent/text_file.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -18,18 +19,11 @@ using nlohmann::json;
 
 namespace {
 
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 json read_json(const fs::path& file) {
   if (!fs::exists(file))
     throw InputError(file.string() + ": missing; is this a run folder?");
   try {
-    return json::parse(read_file(file));
+    return json::parse(read_text_file(file));
   } catch (const json::exception& e) {
     throw InputError(file.string() + ": unreadable JSON: " + e.what());
   }
@@ -37,7 +31,7 @@ json read_json(const fs::path& file) {
 
 std::vector<std::vector<std::string>> csv_rows(const fs::path& file) {
   std::vector<std::vector<std::string>> rows;
-  std::istringstream lines(read_file(file));
+  std::istringstream lines(read_text_file(file));
   std::string line;
   while (std::getline(lines, line)) {
     std::vector<std::string> cells;
@@ -105,7 +99,7 @@ std::string compare_json(const json& a, const json& b, const std::string& at,
 
 std::vector<json> trial_lines(const fs::path& file) {
   std::vector<json> out;
-  std::istringstream lines(read_file(file));
+  std::istringstream lines(read_text_file(file));
   std::string line;
   while (std::getline(lines, line))
     if (!line.empty()) out.push_back(json::parse(line));

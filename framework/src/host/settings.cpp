@@ -1,6 +1,7 @@
 #include <descent/errors.hpp>
 #include <descent/sdk/hparams.hpp>
 #include <descent/settings.hpp>
+#include <descent/text_file.hpp>
 
 #include <boost/program_options/options_description.hpp>
 #include <boost/program_options/parsers.hpp>
@@ -24,11 +25,7 @@ std::string read_whole_file(const fs::path& file) {
   if (fs::is_directory(file, ec))
     throw InputError(file.string() +
                      ": is a folder, expected an INI experiment file");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(file.string() + ": cannot be read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return read_text_file(file);
 }
 
 // Boost.Program_options quotes the offending line; keep messages one short

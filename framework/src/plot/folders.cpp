@@ -2,6 +2,7 @@
 #include "plot_internal.hpp"
 
 #include <descent/errors.hpp>
+#include <descent/text_file.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -13,14 +14,6 @@
 namespace descent::plot::detail {
 
 namespace {
-
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(file.string() + ": cannot read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::vector<std::string> split(const std::string& line, char separator) {
   std::vector<std::string> cells;
@@ -69,7 +62,7 @@ std::vector<double> Table::values(std::string_view name) const {
 }
 
 Table read_table(const fs::path& file) {
-  std::istringstream in(read_text(file));
+  std::istringstream in(read_text_file(file));
   Table table;
   std::string line;
   if (!std::getline(in, line)) throw InputError(file.string() + ": empty");
@@ -85,7 +78,7 @@ Table read_table(const fs::path& file) {
 }
 
 Ini read_ini(const fs::path& file) {
-  std::istringstream in(read_text(file));
+  std::istringstream in(read_text_file(file));
   Ini ini;
   std::string section, line;
   while (std::getline(in, line)) {
@@ -113,14 +106,14 @@ std::string ini_value(const Ini& ini, std::string_view key,
 
 nlohmann::json read_json(const fs::path& file) {
   try {
-    return nlohmann::json::parse(read_text(file));
+    return nlohmann::json::parse(read_text_file(file));
   } catch (const nlohmann::json::exception& e) {
     throw InputError(file.string() + ": not JSON (" + e.what() + ")");
   }
 }
 
 std::vector<nlohmann::json> read_jsonl(const fs::path& file) {
-  std::istringstream in(read_text(file));
+  std::istringstream in(read_text_file(file));
   std::vector<nlohmann::json> records;
   std::string line;
   while (std::getline(in, line)) {

@@ -4,6 +4,7 @@
 #include <descent/errors.hpp>
 #include <descent/records.hpp>
 #include <descent/sweep.hpp>
+#include <descent/text_file.hpp>
 #include <descent/trainer.hpp>
 
 #include <tbb/global_control.h>
@@ -29,13 +30,6 @@ using nlohmann::json;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // The experiment of one trial: the sweep's file and overrides, then the
 // trial's assignment and seed on top.
@@ -198,7 +192,7 @@ void SweepRunner::write_start_files() {
   const RunDirectory dir(o_.out);
   dir.write_config(base_);
   write_file_atomically(o_.out / "experiment.ini",
-                        read_file(o_.experiment_file));
+                        read_text_file(o_.experiment_file));
   json sweep{{"experiment_file", fs::absolute(o_.experiment_file).string()},
              {"overrides", o_.overrides},
              {"search_trials", search_.size()},
@@ -322,7 +316,7 @@ SweepOptions recorded_sweep(const fs::path& dir, bool allow_copy) {
     throw InputError(dir.string() + ": not a sweep folder (no sweep.json)");
   json sweep;
   try {
-    sweep = json::parse(read_file(info));
+    sweep = json::parse(read_text_file(info));
   } catch (const json::exception& e) {
     throw InputError(info.string() + ": unreadable: " + e.what());
   }
@@ -332,7 +326,7 @@ SweepOptions recorded_sweep(const fs::path& dir, bool allow_copy) {
   o.experiment_file = sweep.at("experiment_file").get<std::string>();
   const fs::path copy = dir / "experiment.ini";
   if (!fs::exists(o.experiment_file) ||
-      read_file(o.experiment_file) != read_file(copy)) {
+      read_text_file(o.experiment_file) != read_text_file(copy)) {
     if (!allow_copy && fs::exists(o.experiment_file))
       throw InputError(o.experiment_file.string() +
                        ": changed since the sweep started; a resumed sweep "
