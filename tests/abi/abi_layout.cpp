@@ -87,7 +87,7 @@ TEST_CASE("descent_optimizer_api layout", "[abi][layout]") {
 }
 
 TEST_CASE("descent_model_api layout", "[abi][layout]") {
-  CHECK_SIZE(descent_model_api, 72);
+  CHECK_SIZE(descent_model_api, 88);  // 72 in ABI 1.0
   CHECK_OFFSET(descent_model_api, struct_size, 0);
   CHECK_OFFSET(descent_model_api, flags, 4);
   CHECK_OFFSET(descent_model_api, descriptor, 8);
@@ -98,6 +98,10 @@ TEST_CASE("descent_model_api layout", "[abi][layout]") {
   CHECK_OFFSET(descent_model_api, forward, 48);
   CHECK_OFFSET(descent_model_api, backward, 56);
   CHECK_OFFSET(descent_model_api, last_error, 64);
+  // ABI 1.1
+  CHECK_OFFSET(descent_model_api, forward_f32, 72);
+  CHECK_OFFSET(descent_model_api, backward_f32, 80);
+  CHECK(DESCENT_MODEL_API_V1_0_SIZE == 72);
 }
 
 TEST_CASE("descent_loss_api layout", "[abi][layout]") {

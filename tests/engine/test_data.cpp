@@ -353,6 +353,30 @@ TEST_CASE("load_fashion_mnist limits each part separately", "[data][fashion]") {
   CHECK(data.test.targets.size() == 3);
 }
 
+TEST_CASE("float32 features are the float64 ones rounded once",
+          "[data][fashion][f32]") {
+  TempDir dir;
+  write_fake_fashion(dir, cycling_labels(20));
+  const descent::TrainTest wide = descent::load_fashion_mnist(dir.path());
+  const descent::TrainTest narrow = descent::load_fashion_mnist(
+      dir.path(), 0, 0, descent::Precision::f32);
+  for (const auto& [d64, d32] : {std::pair{&wide.train, &narrow.train},
+                                 std::pair{&wide.test, &narrow.test}}) {
+    CHECK(d64->precision() == descent::Precision::f64);
+    CHECK(d32->precision() == descent::Precision::f32);
+    CHECK(d32->features.empty());
+    CHECK(d32->targets == d64->targets);
+    REQUIRE(d32->features_f32.size() == d64->features.size());
+    for (std::size_t i = 0; i < d64->features.size(); ++i)
+      CHECK(d32->features_f32[i] == static_cast<float>(d64->features[i]));
+    Dataset converted = *d64;
+    descent::store_features_as_f32(converted);
+    CHECK(converted.precision() == descent::Precision::f32);
+    CHECK(converted.features_f32 == d32->features_f32);
+    CHECK(converted.features.capacity() == 0);  // the doubles are freed
+  }
+}
+
 TEST_CASE("load_fashion_mnist rejects inconsistent or missing files",
           "[data][fashion][errors]") {
   TempDir dir;

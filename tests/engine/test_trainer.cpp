@@ -178,6 +178,80 @@ TEST_CASE("results are bit-identical with 1, 2 and 8 threads",
   }
 }
 
+TEST_CASE("float32 training is bit-identical with 1, 2 and 8 threads",
+          "[engine][trainer][determinism][f32]") {
+  for (const char* model : {"linear", "mlp"}) {
+    INFO("model = " << model);
+    Pairs pairs = linear_regression("full", "0.05", "3");
+    set(pairs, "data.rows", "4000");
+    set(pairs, "model.name", model);
+    set(pairs, "trainer.dtype", "f32");
+    const Outcome one = run(pairs, 1);
+    REQUIRE(one.data.train.precision() == Precision::f32);
+    for (int threads : {2, 8}) {
+      INFO("threads = " << threads);
+      const Outcome many = run(pairs, threads);
+      REQUIRE(one.records.size() == many.records.size());
+      for (std::size_t i = 0; i < one.records.size(); ++i) {
+        CHECK(same_bits(one.records[i].train_loss, many.records[i].train_loss));
+        CHECK(same_bits(one.records[i].test_loss, many.records[i].test_loss));
+      }
+    }
+  }
+}
+
+TEST_CASE("float32 follows the float64 run to float precision",
+          "[engine][trainer][f32]") {
+  // Same data, init and shuffle: only the rounding of the products differs,
+  // so the losses agree to a few float ulps per step, never bit for bit.
+  for (const char* batch : {"full", "32"}) {
+    INFO("batch_size = " << batch);
+    Pairs pairs = linear_regression(batch, "0.02", "4");
+    const Outcome f64 = run(pairs);
+    set(pairs, "trainer.dtype", "f32");
+    const Outcome f32 = run(pairs);
+    REQUIRE(f64.records.size() == f32.records.size());
+    for (std::size_t i = 0; i < f64.records.size(); ++i) {
+      INFO("epoch " << i);
+      CHECK(f32.records[i].train_loss ==
+            Approx(f64.records[i].train_loss).epsilon(1e-4));
+      CHECK(f32.records[i].test_loss ==
+            Approx(f64.records[i].test_loss).epsilon(1e-4));
+    }
+    CHECK_FALSE(same_bits(f32.result.last.test_loss, f64.result.last.test_loss));
+  }
+}
+
+TEST_CASE("trainer.dtype = f32 is refused where it cannot apply",
+          "[engine][trainer][f32]") {
+  SECTION("an analytic objective computes in double") {
+    Settings s = Settings::from_pairs({{"model.name", "rosenbrock"},
+                                       {"optimizer.name", "sgd"},
+                                       {"trainer.dtype", "f32"}});
+    CHECK_THROWS_WITH(resolve_experiment(s, builtin()),
+                      Catch::Contains("trainer.dtype") &&
+                          Catch::Contains("f64"));
+  }
+  SECTION("an unknown precision") {
+    Pairs pairs = linear_regression("full", "0.05", "1");
+    set(pairs, "trainer.dtype", "f16");
+    Settings s = Settings::from_pairs(pairs);
+    CHECK_THROWS_WITH(resolve_experiment(s, builtin()),
+                      Catch::Contains("trainer.dtype") &&
+                          Catch::Contains("f16"));
+  }
+  SECTION("data stored in double for a float32 run") {
+    Pairs pairs = linear_regression("full", "0.05", "1");
+    Settings s64 = Settings::from_pairs(pairs);
+    const TrainTest data = load_data(resolve_experiment(s64, builtin()));
+    set(pairs, "trainer.dtype", "f32");
+    Settings s32 = Settings::from_pairs(pairs);
+    const Experiment e = resolve_experiment(s32, builtin());
+    Collect collect;
+    CHECK_THROWS_AS(train(e, data, collect), InputError);
+  }
+}
+
 TEST_CASE("the seed decides the shuffle", "[engine][trainer][determinism]") {
   const Outcome a = run(linear_regression("16", "0.01", "2"));
   const Outcome b = run(linear_regression("16", "0.01", "2"));

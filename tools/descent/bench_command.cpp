@@ -388,10 +388,11 @@ Flops model_flops(const Experiment& e, std::size_t inputs,
 }
 
 // GFLOP/s of Eigen's GEMM for the first layer's forward product at the
-// batch size: the baseline for the model's arithmetic.
+// batch size, in the run's precision: the baseline for the model's
+// arithmetic.
+template <class T>
 double gemm_gflops(std::size_t rows, std::size_t inputs, std::size_t outputs) {
-  using M =
-      Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using M = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const auto r = static_cast<Eigen::Index>(rows);
   const auto i = static_cast<Eigen::Index>(inputs);
   const auto o = static_cast<Eigen::Index>(outputs);
@@ -449,9 +450,10 @@ int bench_train(const std::vector<std::string>& args) {
                 "usage: descent bench train EXPERIMENT.ini "
                 "[--section.key=value ...] [--threads T]\n\n"
                 "seconds per epoch (each epoch includes its test-set "
-                "evaluation; epoch 0, the initial full train + test "
-                "evaluation, is reported apart), steps/s and GFLOP/s, "
-                "against an Eigen GEMM of the first layer\n\noptions"));
+                "evaluation; epoch 0, the initial train-loss estimate + "
+                "test evaluation, is reported apart), steps/s and GFLOP/s, "
+                "against an Eigen GEMM of the first layer in the run's "
+                "trainer.dtype\n\noptions"));
   if (!parsed) return kExitOk;
   const Registry registry = load_registry(parsed->vm);
   Settings settings = Settings::load(parsed->file, parsed->overrides);
@@ -475,6 +477,7 @@ int bench_train(const std::vector<std::string>& args) {
   const double epoch_flops =
       flops.train_per_row * static_cast<double>(data.train.rows) +
       flops.forward_per_row * static_cast<double>(data.test.rows);
+  const bool f32 = e.trainer.dtype == Precision::f32;
   return with_threads(threads, [&] {
     std::vector<double> epoch_seconds, initial_seconds, accuracy;
     for (unsigned r = 0; r < reps; ++r) {
@@ -495,10 +498,13 @@ int bench_train(const std::vector<std::string>& args) {
     const std::string optimizer(e.optimizer.component->name());
     const std::string setup = e.name + " " + model + "+" + optimizer +
                               " batch=" + std::to_string(batch) +
-                              " threads=" + std::to_string(threads);
+                              " threads=" + std::to_string(threads) +
+                              (f32 ? " f32" : " f64");
     const Stats epoch = stats_of(epoch_seconds);
-    const double gemm = gemm_gflops(batch, data.train.n_features,
-                                    model == "mlp" ? 128 : outputs);
+    const std::size_t width = model == "mlp" ? 128 : outputs;
+    const double gemm =
+        f32 ? gemm_gflops<float>(batch, data.train.n_features, width)
+            : gemm_gflops<double>(batch, data.train.n_features, width);
     print_figure("initial evaluation", setup, stats_of(initial_seconds), "s",
                  stats_of(initial_seconds).median / epoch.median,
                  "of an epoch; extra work before epoch 1");

@@ -15,11 +15,17 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace descent {
 
-// A table of rows held as two row-major matrices of doubles.
+// The scalar type features are stored in; models train in the same one.
+enum class Precision { f64, f32 };
+
+// A table of rows held as two row-major matrices: features in double or,
+// after store_features_as_f32, in float (half the memory and bandwidth);
+// targets always in double.
 struct Dataset {
   std::size_t rows = 0;
   std::size_t n_features = 0;
@@ -27,11 +33,29 @@ struct Dataset {
   // 0 for regression. Otherwise n_targets == 1 and each target is a class
   // index 0 .. n_classes-1 stored as a double.
   std::size_t n_classes = 0;
-  std::vector<double> features;  // rows x n_features
-  std::vector<double> targets;   // rows x n_targets
+  std::vector<double> features;      // rows x n_features (Precision::f64)
+  std::vector<float> features_f32;   // rows x n_features (Precision::f32)
+  std::vector<double> targets;       // rows x n_targets
   // The files the rows came from, for the run manifest.
   std::vector<std::filesystem::path> sources;
+
+  Precision precision() const {
+    return features.empty() && !features_f32.empty() ? Precision::f32
+                                                     : Precision::f64;
+  }
+  // The feature matrix in the precision T it is stored in.
+  template <class T>
+  const T* feature_data() const {
+    if constexpr (std::is_same_v<T, float>)
+      return features_f32.data();
+    else
+      return features.data();
+  }
 };
+
+// Rounds the features to float and frees the doubles (a no-op when they
+// already are float).
+void store_features_as_f32(Dataset& data);
 
 struct TrainTest {
   Dataset train;
@@ -53,9 +77,11 @@ std::vector<std::uint8_t> read_idx_labels(const std::filesystem::path& file);
 // Reads <dir>/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] (the .gz name
 // is tried first). Features are pixels / 255 in [0, 1]; targets are the
 // classes 0..9. A limit keeps the first `limit` items of that part (0 = all).
+// With Precision::f32 the pixels are converted straight to float.
 TrainTest load_fashion_mnist(const std::filesystem::path& dir,
                              std::size_t train_limit = 0,
-                             std::size_t test_limit = 0);
+                             std::size_t test_limit = 0,
+                             Precision precision = Precision::f64);
 
 // ---- CSV --------------------------------------------------------------------
 

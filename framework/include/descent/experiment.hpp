@@ -42,6 +42,9 @@ struct TrainerSpec {
   std::uint64_t steps = 0;     // 0 = no step limit
   double divergence_factor = 4.0;
   std::uint64_t log_every = 1;  // epochs between metrics rows
+  // trainer.dtype: the precision of parameters, gradients, features and the
+  // model's products; f32 needs a model with the ABI 1.1 float32 path.
+  Precision dtype = Precision::f64;
 };
 
 struct Experiment {

@@ -70,6 +70,18 @@ class Model {
                double* out);
   void backward(const double* params, const double* X, std::uint64_t rows,
                 const double* dout, double* grad);
+  // ABI 1.1: the float32 path, when the plugin has one.
+  bool has_f32() const { return supports_f32(*component_.model); }
+  void forward(const float* params, const float* X, std::uint64_t rows,
+               float* out);
+  void backward(const float* params, const float* X, std::uint64_t rows,
+                const float* dout, float* grad);
+
+  // True when a model plugin provides forward_f32/backward_f32 (ABI >= 1.1).
+  static bool supports_f32(const descent_model_api& api) {
+    return api.struct_size >= sizeof(descent_model_api) &&
+           api.forward_f32 != nullptr && api.backward_f32 != nullptr;
+  }
 
  private:
   [[noreturn]] void fail(const char* what, descent_status status) const;

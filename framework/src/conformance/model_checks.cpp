@@ -1,7 +1,12 @@
-// Model checks: create/destroy, seeded init, and backward against central
-// differences of sum(dout .* forward) (model.h).
+// Model checks: create/destroy, seeded init, backward against central
+// differences of sum(dout .* forward), and the float32 path (ABI 1.1)
+// against the double one (model.h).
 #include "support.hpp"
 
+#include <descent/instances.hpp>
+
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace descent::conformance {
@@ -55,6 +60,25 @@ class ModelInstance {
     require(api_->backward(instance_, params.data(), X, shape_.rows,
                            dout.data(), grad.data()),
             "backward");
+    return grad;
+  }
+  // The ABI 1.1 float32 twins, on float copies of the inputs.
+  bool has_f32() const { return Model::supports_f32(*api_); }
+  std::vector<float> forward_f32(const std::vector<float>& params,
+                                 const float* X) {
+    std::vector<float> out(shape_.rows * shape_.outputs);
+    require(api_->forward_f32(instance_, params.data(), X, shape_.rows,
+                              out.data()),
+            "forward_f32");
+    return out;
+  }
+  std::vector<float> backward_f32(const std::vector<float>& params,
+                                  const float* X,
+                                  const std::vector<float>& dout) {
+    std::vector<float> grad(params.size());
+    require(api_->backward_f32(instance_, params.data(), X, shape_.rows,
+                               dout.data(), grad.data()),
+            "backward_f32");
     return grad;
   }
   const Shape& shape() const { return shape_; }
@@ -146,6 +170,68 @@ CheckResult check_backward(const Component& c) {
   });
 }
 
+// Largest |a - b| / max(1, |b|) and where it is.
+GradientError largest_difference(const std::vector<float>& a,
+                                 const std::vector<double>& b) {
+  GradientError worst{0.0, 0};
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    const double e = std::abs(static_cast<double>(a[i]) - b[i]) /
+                     std::max(1.0, std::abs(b[i]));
+    if (!(e <= worst.error)) worst = {e, i};
+  }
+  return worst;
+}
+
+// float32 forward and backward at the same (float-rounded) point as the
+// double ones: they must agree to float precision.
+CheckResult check_float32_path(const Component& c) {
+  const char* name = "float32-matches-float64";
+  constexpr double kTolerance = 1e-4;  // ~1000 float ulps at magnitude 1
+  return run_check(name, [&] {
+    ModelInstance model(c);
+    if (!model.has_f32())
+      return pass(name, "no float32 path (trainer.dtype = f32 is refused)");
+    const Shape& s = model.shape();
+    auto rounded = [](const std::vector<double>& v) {
+      return std::vector<float>(v.begin(), v.end());
+    };
+    auto widened = [](const std::vector<float>& v) {
+      return std::vector<double>(v.begin(), v.end());
+    };
+    const std::vector<float> p32 = rounded(model.init(3));
+    const std::vector<float> x32 =
+        rounded(random_vector(21, s.rows * s.inputs, -1, 1));
+    const std::vector<float> d32 =
+        rounded(random_vector(22, s.rows * s.outputs, -1.0, 1.0));
+    const float* x = s.inputs == 0 ? nullptr : x32.data();
+    const std::vector<double> p64 = widened(p32), x64 = widened(x32);
+    const double* x_wide = s.inputs == 0 ? nullptr : x64.data();
+    const std::vector<float> out32 = model.forward_f32(p32, x);
+    const std::vector<float> grad32 = model.backward_f32(p32, x, d32);
+    const std::vector<double> out64 = model.forward(p64, x_wide);
+    const std::vector<double> grad64 =
+        model.backward(p64, x_wide, widened(d32));
+    const GradientError out_error = largest_difference(out32, out64);
+    const GradientError grad_error = largest_difference(grad32, grad64);
+    const std::string terms = "largest difference " +
+                              approx(std::max(out_error.error,
+                                              grad_error.error)) +
+                              " (tolerance " + approx(kTolerance) +
+                              ", relative to max(1, |x|))";
+    if (!(out_error.error <= kTolerance))
+      return fail(name, "output " + std::to_string(out_error.index) + ": " +
+                            approx(out32[out_error.index]) + " in float, " +
+                            approx(out64[out_error.index]) + " in double; " +
+                            terms);
+    if (!(grad_error.error <= kTolerance))
+      return fail(name, "gradient " + std::to_string(grad_error.index) +
+                            ": " + approx(grad32[grad_error.index]) +
+                            " in float, " + approx(grad64[grad_error.index]) +
+                            " in double; " + terms);
+    return pass(name, terms);
+  });
+}
+
 }  // namespace
 
 std::vector<CheckResult> check_model(const Target& target,
@@ -160,7 +246,7 @@ std::vector<CheckResult> check_model(const Target& target,
   return {run_check("descriptor",
                     [&] { return check_descriptor_sane(target, c, options); }),
           check_create_destroy(c), check_init_deterministic(c),
-          check_backward(c)};
+          check_backward(c), check_float32_path(c)};
 }
 
 }  // namespace descent::conformance

@@ -178,20 +178,31 @@ struct ImageFile {
   std::size_t images_in_file = 0;  // before `max_images` cut the rows
 };
 
-ImageFile read_images(const fs::path& file, std::size_t max_images) {
+// pixels / 255 through a table, into `out` (float rounds the double value).
+template <class T>
+void scale_pixels(const IdxArray& array, std::vector<T>& out,
+                  std::size_t count) {
+  static const std::array<double, 256> scale = pixel_scale_table();
+  out.resize(count);
+  std::transform(array.data.begin(),
+                 array.data.begin() + static_cast<std::ptrdiff_t>(count),
+                 out.begin(),
+                 [](unsigned char pixel) { return static_cast<T>(scale[pixel]); });
+}
+
+ImageFile read_images(const fs::path& file, std::size_t max_images,
+                      Precision precision) {
   const Bytes bytes = data_detail::read_data_file(file);
   const IdxArray array = parse_idx(bytes, file, kImages);
   const std::size_t in_file = array.dims[0];
   Dataset images;
   images.rows = max_images == 0 ? in_file : std::min(max_images, in_file);
   images.n_features = array.dims[1] * array.dims[2];
-  images.features.resize(images.rows * images.n_features);
-  static const std::array<double, 256> scale = pixel_scale_table();
-  std::transform(
-      array.data.begin(),
-      array.data.begin() + static_cast<std::ptrdiff_t>(images.features.size()),
-      images.features.begin(),
-      [](unsigned char pixel) { return scale[pixel]; });
+  const std::size_t count = images.rows * images.n_features;
+  if (precision == Precision::f32)
+    scale_pixels(array, images.features_f32, count);
+  else
+    scale_pixels(array, images.features, count);
   images.sources.push_back(file);
   return {std::move(images), in_file};
 }
@@ -199,7 +210,7 @@ ImageFile read_images(const fs::path& file, std::size_t max_images) {
 }  // namespace
 
 Dataset read_idx_images(const fs::path& file, std::size_t max_images) {
-  return read_images(file, max_images).images;
+  return read_images(file, max_images, Precision::f64).images;
 }
 
 std::vector<std::uint8_t> read_idx_labels(const fs::path& file) {
@@ -239,10 +250,10 @@ void check_labels(const std::vector<std::uint8_t>& labels,
 
 // One part ("train" or "t10k"): images and labels that agree in count.
 Dataset load_fashion_part(const fs::path& dir, const std::string& part,
-                          std::size_t limit) {
+                          std::size_t limit, Precision precision) {
   const fs::path images_file = find_part_file(dir, part + "-images-idx3-ubyte");
   const fs::path labels_file = find_part_file(dir, part + "-labels-idx1-ubyte");
-  ImageFile image_file = read_images(images_file, limit);
+  ImageFile image_file = read_images(images_file, limit, precision);
   const std::vector<std::uint8_t> labels = read_idx_labels(labels_file);
   if (labels.size() != image_file.images_in_file) {
     fail(labels_file, "holds " + std::to_string(labels.size()) +
@@ -264,13 +275,13 @@ Dataset load_fashion_part(const fs::path& dir, const std::string& part,
 }  // namespace
 
 TrainTest load_fashion_mnist(const fs::path& dir, std::size_t train_limit,
-                             std::size_t test_limit) {
+                             std::size_t test_limit, Precision precision) {
   if (!fs::is_directory(dir)) {
     fail(dir,
          std::string("Fashion-MNIST directory not found; ") + kInstallHint);
   }
-  return {load_fashion_part(dir, "train", train_limit),
-          load_fashion_part(dir, "t10k", test_limit)};
+  return {load_fashion_part(dir, "train", train_limit, precision),
+          load_fashion_part(dir, "t10k", test_limit, precision)};
 }
 
 }  // namespace descent

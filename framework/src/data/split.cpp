@@ -81,3 +81,13 @@ TrainTest split(const Dataset& data, double test_fraction, std::uint64_t seed) {
 }
 
 }  // namespace descent
+
+namespace descent {
+
+void store_features_as_f32(Dataset& data) {
+  if (data.features.empty()) return;
+  data.features_f32.assign(data.features.begin(), data.features.end());
+  std::vector<double>().swap(data.features);
+}
+
+}  // namespace descent

@@ -4,6 +4,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <type_traits>
 
 namespace descent::engine {
 
@@ -48,32 +49,67 @@ void for_each_chunk(std::size_t rows, std::size_t chunk_rows, Body&& body) {
 
 }  // namespace
 
-BatchEvaluator::Worker::Worker(const Experiment& e, std::size_t n_inputs,
-                               std::size_t n_outputs)
+template <class T>
+BatchEvaluator<T>::Worker::Worker(const Experiment& e, std::size_t n_inputs,
+                                  std::size_t n_outputs)
     : model(*e.model.component, e.model.hparams, n_inputs, n_outputs),
       loss(*e.loss.component, e.loss.hparams) {}
 
-BatchEvaluator::BatchEvaluator(const Experiment& experiment,
-                               std::size_t n_inputs, std::size_t n_outputs,
-                               std::size_t n_params)
+// out (double) = model output; in float the model writes out_t first.
+template <class T>
+void BatchEvaluator<T>::Worker::forward(const T* params, const T* X,
+                                        std::size_t rows, std::size_t cols) {
+  if constexpr (std::is_same_v<T, double>) {
+    model.forward(params, X, rows, out.data());
+  } else {
+    model.forward(params, X, rows, out_t.data());
+    std::copy_n(out_t.data(), rows * cols, out.data());
+  }
+}
+
+template <class T>
+void BatchEvaluator<T>::Worker::backward(const T* params, const T* X,
+                                         std::size_t rows, std::size_t cols,
+                                         T* grad) {
+  if constexpr (std::is_same_v<T, double>) {
+    model.backward(params, X, rows, dout.data(), grad);
+  } else {
+    std::transform(dout.data(), dout.data() + rows * cols, dout_t.data(),
+                   [](double d) { return static_cast<float>(d); });
+    model.backward(params, X, rows, dout_t.data(), grad);
+  }
+}
+
+template <class T>
+BatchEvaluator<T>::BatchEvaluator(const Experiment& experiment,
+                                  std::size_t n_inputs, std::size_t n_outputs,
+                                  std::size_t n_params)
     : experiment_(experiment),
       n_inputs_(n_inputs),
       n_outputs_(n_outputs),
       n_params_(n_params) {}
 
-BatchEvaluator::Worker& BatchEvaluator::local_worker(std::size_t rows) {
+template <class T>
+typename BatchEvaluator<T>::Worker& BatchEvaluator<T>::local_worker(
+    std::size_t rows) {
   std::unique_ptr<Worker>& w = workers_.local();
   if (!w) w = std::make_unique<Worker>(experiment_, n_inputs_, n_outputs_);
-  if (w->out.size() < rows * n_outputs_) {  // grows once, then reused
-    w->out.resize(rows * n_outputs_);
-    w->dout.resize(rows * n_outputs_);
+  const std::size_t size = rows * n_outputs_;
+  if (w->out.size() < size) {  // grows once, then reused
+    w->out.resize(size);
+    w->dout.resize(size);
+    if constexpr (!std::is_same_v<T, double>) {
+      w->out_t.resize(size);
+      w->dout_t.resize(size);
+    }
   }
   return *w;
 }
 
-double BatchEvaluator::loss_and_gradient(const double* params, const double* X,
-                                         const double* Y, std::size_t rows,
-                                         double* grad) {
+template <class T>
+double BatchEvaluator<T>::loss_and_gradient(const T* params, const T* X,
+                                            const double* Y, std::size_t rows,
+                                            T* grad) {
   const std::size_t chunk_rows = chunk_rows_for(rows);
   const std::size_t chunks = chunk_count(rows, chunk_rows);
   const std::size_t target_cols =
@@ -88,13 +124,13 @@ double BatchEvaluator::loss_and_gradient(const double* params, const double* X,
   for_each_chunk(
       rows, chunk_rows, [&](std::size_t c, std::size_t first, std::size_t n) {
         Worker& w = local_worker(n);
-        const double* x = X + first * n_inputs_;
-        w.model.forward(params, x, n, w.out.data());
+        const T* x = X + first * n_inputs_;
+        w.forward(params, x, n, n_outputs_);
         chunk_losses_[c] =
             w.loss.value_and_grad(w.out.data(), Y + first * target_cols, n,
                                   n_outputs_, scale, w.dout.data());
-        double* g = chunks == 1 ? grad : chunk_grads_.data() + c * n_params_;
-        w.model.backward(params, x, n, w.dout.data(), g);
+        T* g = chunks == 1 ? grad : chunk_grads_.data() + c * n_params_;
+        w.backward(params, x, n, n_outputs_, g);
       });
 
   double loss = chunk_losses_[0];
@@ -102,29 +138,31 @@ double BatchEvaluator::loss_and_gradient(const double* params, const double* X,
   if (chunks > 1) {
     std::copy_n(chunk_grads_.data(), n_params_, grad);
     for (std::size_t c = 1; c < chunks; ++c) {
-      const double* part = chunk_grads_.data() + c * n_params_;
+      const T* part = chunk_grads_.data() + c * n_params_;
       for (std::size_t i = 0; i < n_params_; ++i) grad[i] += part[i];
     }
   }
   return loss;
 }
 
-Evaluation BatchEvaluator::evaluate(const double* params, const Dataset& data) {
-  if (data.rows == 0) return {kNotMeasured, kNotMeasured};
-  const std::size_t chunk_rows = chunk_rows_for(data.rows);
-  const std::size_t chunks = chunk_count(data.rows, chunk_rows);
+template <class T>
+Evaluation BatchEvaluator<T>::evaluate(const T* params, const Dataset& data,
+                                       std::size_t rows) {
+  rows = rows == 0 ? data.rows : std::min(rows, data.rows);
+  if (rows == 0) return {kNotMeasured, kNotMeasured};
+  const std::size_t chunk_rows = chunk_rows_for(rows);
+  const std::size_t chunks = chunk_count(rows, chunk_rows);
   chunk_losses_.resize(std::max(chunk_losses_.size(), chunks));
   chunk_correct_.assign(chunks, 0);
-  const double scale = 1.0 / static_cast<double>(data.rows);
+  const double scale = 1.0 / static_cast<double>(rows);
   const bool classes = data.n_classes > 0;
+  const T* features = data.feature_data<T>();
 
   for_each_chunk(
-      data.rows, chunk_rows,
-      [&](std::size_t c, std::size_t first, std::size_t n) {
+      rows, chunk_rows, [&](std::size_t c, std::size_t first, std::size_t n) {
         Worker& w = local_worker(n);
         const double* targets = data.targets.data() + first * data.n_targets;
-        w.model.forward(params, data.features.data() + first * n_inputs_, n,
-                        w.out.data());
+        w.forward(params, features + first * n_inputs_, n, n_outputs_);
         chunk_losses_[c] = w.loss.value_and_grad(w.out.data(), targets, n,
                                                  n_outputs_, scale, nullptr);
         if (classes)
@@ -139,9 +177,12 @@ Evaluation BatchEvaluator::evaluate(const double* params, const Dataset& data) {
     correct += chunk_correct_[c];
   }
   result.accuracy =
-      classes ? static_cast<double>(correct) / static_cast<double>(data.rows)
+      classes ? static_cast<double>(correct) / static_cast<double>(rows)
               : kNotMeasured;
   return result;
 }
+
+template class BatchEvaluator<double>;
+template class BatchEvaluator<float>;
 
 }  // namespace descent::engine

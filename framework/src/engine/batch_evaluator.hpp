@@ -26,16 +26,23 @@ struct Evaluation {
   double accuracy = 0.0;  // classifiers only
 };
 
+// T is the precision of parameters, features and the model's products
+// (double, or float for trainer.dtype = f32). Losses are always summed in
+// double: the model's outputs are widened for the loss plugin, and its
+// d(loss)/d(out) is rounded back to T.
+template <class T>
 class BatchEvaluator {
  public:
   BatchEvaluator(const Experiment& experiment, std::size_t n_inputs,
                  std::size_t n_outputs, std::size_t n_params);
 
   // Mean loss over the rows; `grad` receives its gradient.
-  double loss_and_gradient(const double* params, const double* X,
-                           const double* Y, std::size_t rows, double* grad);
-  // Mean loss (and accuracy for class targets) of the whole data set.
-  Evaluation evaluate(const double* params, const Dataset& data);
+  double loss_and_gradient(const T* params, const T* X, const double* Y,
+                           std::size_t rows, T* grad);
+  // Mean loss (and accuracy for class targets) of the data set's first
+  // `rows` rows (0 = all of them).
+  Evaluation evaluate(const T* params, const Dataset& data,
+                      std::size_t rows = 0);
 
  private:
   // Per-thread plugin instances and output buffers: backward() relies on
@@ -44,16 +51,24 @@ class BatchEvaluator {
     Worker(const Experiment& e, std::size_t n_inputs, std::size_t n_outputs);
     Model model;
     Loss loss;
-    std::vector<double> out, dout;
+    std::vector<double> out, dout;  // what the loss plugin reads and writes
+    std::vector<T> out_t, dout_t;   // the model's side, when T is float
+    void forward(const T* params, const T* X, std::size_t rows,
+                 std::size_t cols);
+    void backward(const T* params, const T* X, std::size_t rows,
+                  std::size_t cols, T* grad);
   };
   Worker& local_worker(std::size_t rows);
 
   const Experiment& experiment_;
   std::size_t n_inputs_, n_outputs_, n_params_;
   tbb::enumerable_thread_specific<std::unique_ptr<Worker>> workers_;
-  std::vector<double> chunk_grads_;  // chunk-major, n_params each
+  std::vector<T> chunk_grads_;  // chunk-major, n_params each
   std::vector<double> chunk_losses_;
   std::vector<std::size_t> chunk_correct_;
 };
+
+extern template class BatchEvaluator<double>;
+extern template class BatchEvaluator<float>;
 
 }  // namespace descent::engine

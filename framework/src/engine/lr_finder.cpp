@@ -11,6 +11,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <type_traits>
 
 namespace descent {
 namespace {
@@ -18,13 +19,16 @@ namespace {
 // The largest range test accepted; its curve is held in memory.
 constexpr std::uint64_t kMaxSteps = 10'000'000;
 
-bool all_finite(const std::vector<double>& values) {
+template <class T>
+bool all_finite(const std::vector<T>& values) {
   return std::all_of(values.begin(), values.end(),
-                     [](double v) { return std::isfinite(v); });
+                     [](T v) { return std::isfinite(v); });
 }
 
+// T: the run's precision (trainer.dtype), as in the trainer.
+template <class T>
 struct Batch {
-  const double* X = nullptr;
+  const T* X = nullptr;
   const double* Y = nullptr;
   std::size_t rows = 0;
 };
@@ -32,6 +36,7 @@ struct Batch {
 // Endless mini-batches in the trainer's order: epoch k (from 1) shuffles the
 // rows with the stream (seed, shuffle, k) and cuts them into batches, the
 // last one possibly short. A full batch reads the data set in place.
+template <class T>
 class BatchSource {
  public:
   BatchSource(const Experiment& e, const Dataset& train)
@@ -49,9 +54,9 @@ class BatchSource {
     }
   }
 
-  Batch next() {
+  Batch<T> next() {
     if (full_batch())
-      return {train_.features.data(), train_.targets.data(), train_.rows};
+      return {train_.feature_data<T>(), train_.targets.data(), train_.rows};
     if (next_row_ >= train_.rows) start_epoch();
     const std::size_t n = std::min(batch_, train_.rows - next_row_);
     gather(next_row_, n);
@@ -73,9 +78,10 @@ class BatchSource {
   // Copies rows order_[first, first + n) into the batch buffers.
   void gather(std::size_t first, std::size_t n) {
     const std::size_t f = train_.n_features, t = train_.n_targets;
+    const T* features = train_.feature_data<T>();
     for (std::size_t i = 0; i < n; ++i) {
       const std::size_t row = order_[first + i];
-      std::copy_n(train_.features.data() + row * f, f, X_.data() + i * f);
+      std::copy_n(features + row * f, f, X_.data() + i * f);
       std::copy_n(train_.targets.data() + row * t, t, Y_.data() + i * t);
     }
   }
@@ -86,7 +92,8 @@ class BatchSource {
   std::vector<std::size_t> order_;
   std::size_t next_row_;
   std::uint64_t epoch_ = 0;
-  std::vector<double> X_, Y_;
+  std::vector<T> X_;
+  std::vector<double> Y_;
 };
 
 // Why the test stops at this point, or "" to go on.
@@ -104,14 +111,14 @@ std::string stop_reason(const LrFinderPoint& p, bool finite_gradient,
 // The range-test loop, shared by data sets and analytic objectives.
 // `loss_and_gradient(params, grad)` returns the loss at `params` (of the next
 // batch) and writes its gradient.
-template <class LossAndGradient>
+template <class T, class LossAndGradient>
 LrFinderResult run_range_test(LossAndGradient&& loss_and_gradient,
-                              std::vector<double>& params, Optimizer& optimizer,
+                              std::vector<T>& params, Optimizer& optimizer,
                               const LrFinderOptions& o,
                               LrFinderObserver* observer) {
   LrFinderResult result;
   result.curve.reserve(o.steps);
-  std::vector<double> grad(params.size());
+  std::vector<T> grad(params.size());
   SmoothedLoss smoothed(o.smoothing);
   double best = std::numeric_limits<double>::infinity();
   for (std::uint64_t i = 0; i < o.steps; ++i) {
@@ -128,28 +135,32 @@ LrFinderResult run_range_test(LossAndGradient&& loss_and_gradient,
       result.stopped = LrFinderStop::diverged;
       break;
     }
-    optimizer.step(std::span<double>(params), std::span<const double>(grad),
-                   p.lr, i + 1);
+    optimizer.step(std::span<T>(params), std::span<const T>(grad), p.lr,
+                   i + 1);
   }
   result.suggestion = suggest_lr(result.curve, o.steps);
   return result;
 }
 
+template <class T>
 LrFinderResult find_lr_on_data(const Experiment& e, const Dataset& train,
                                const LrFinderOptions& o,
                                LrFinderObserver* observer) {
   const std::size_t n_outputs =
       train.n_classes > 0 ? train.n_classes : train.n_targets;
   Model model(*e.model.component, e.model.hparams, train.n_features, n_outputs);
-  std::vector<double> params(model.param_count());
-  model.init(params, stream_seed(e, StreamPurpose::init));
+  std::vector<double> initial(model.param_count());
+  model.init(initial, stream_seed(e, StreamPurpose::init));
+  std::vector<T> params(initial.begin(), initial.end());  // as the trainer
   Optimizer optimizer(*e.optimizer.component, e.optimizer.hparams,
-                      params.size(), DESCENT_DTYPE_F64);
-  engine::BatchEvaluator evaluator(e, train.n_features, n_outputs,
-                                   params.size());
-  BatchSource batches(e, train);
-  auto batch_loss = [&](const double* p, double* g) {
-    const Batch b = batches.next();
+                      params.size(),
+                      std::is_same_v<T, float> ? DESCENT_DTYPE_F32
+                                               : DESCENT_DTYPE_F64);
+  engine::BatchEvaluator<T> evaluator(e, train.n_features, n_outputs,
+                                      params.size());
+  BatchSource<T> batches(e, train);
+  auto batch_loss = [&](const T* p, T* g) {
+    const Batch<T> b = batches.next();
     return evaluator.loss_and_gradient(p, b.X, b.Y, b.rows, g);
   };
   return run_range_test(batch_loss, params, optimizer, o, observer);
@@ -252,9 +263,11 @@ LrFinderResult find_lr(const Experiment& experiment, const TrainTest& data,
                        LrFinderObserver* observer) {
   validate(options);
   preflight(experiment, data);
-  return experiment.analytic()
-             ? find_lr_analytic(experiment, options, observer)
-             : find_lr_on_data(experiment, data.train, options, observer);
+  if (experiment.analytic())
+    return find_lr_analytic(experiment, options, observer);
+  if (experiment.trainer.dtype == Precision::f32)
+    return find_lr_on_data<float>(experiment, data.train, options, observer);
+  return find_lr_on_data<double>(experiment, data.train, options, observer);
 }
 
 }  // namespace descent

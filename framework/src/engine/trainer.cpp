@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <new>
 #include <numeric>
+#include <type_traits>
 
 namespace descent {
 namespace {
@@ -38,7 +39,16 @@ struct CacheAligned {
     return true;
   }
 };
-using Buffer = std::vector<double, CacheAligned<double>>;
+template <class T>
+using Buffer = std::vector<T, CacheAligned<T>>;
+
+// The rows the epoch-0 train loss (the reference divergence is measured
+// against) is taken over: the first ones, so large data sets do not pay a
+// full pass before training starts.
+constexpr std::size_t kInitialLossRows = 10'000;
+
+constexpr descent_dtype dtype_of(double) { return DESCENT_DTYPE_F64; }
+constexpr descent_dtype dtype_of(float) { return DESCENT_DTYPE_F32; }
 
 // One vectorized read of the values (the SDK's check).
 template <class Vector>
@@ -64,13 +74,29 @@ std::uint64_t schedule_units(const Experiment& e,
 }
 
 // Copies the rows named by `order[first, first + n)` into contiguous buffers.
+template <class T>
 void gather(const Dataset& data, const std::vector<std::size_t>& order,
-            std::size_t first, std::size_t n, Buffer& X, Buffer& Y) {
+            std::size_t first, std::size_t n, Buffer<T>& X,
+            Buffer<double>& Y) {
   const std::size_t f = data.n_features, t = data.n_targets;
+  const T* features = data.feature_data<T>();
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t row = order[first + i];
-    std::copy_n(data.features.data() + row * f, f, X.data() + i * f);
+    std::copy_n(features + row * f, f, X.data() + i * f);
     std::copy_n(data.targets.data() + row * t, t, Y.data() + i * t);
+  }
+}
+
+// The model's initial point in T: plugins initialise in double, a float
+// run rounds that point once.
+template <class T>
+void init_params(Model& model, Buffer<T>& params, std::uint64_t seed) {
+  if constexpr (std::is_same_v<T, double>) {
+    model.init(params, seed);
+  } else {
+    std::vector<double> point(params.size());
+    model.init(point, seed);
+    std::copy(point.begin(), point.end(), params.begin());
   }
 }
 
@@ -78,6 +104,8 @@ bool should_log(const TrainerSpec& t, std::uint64_t epoch, bool last) {
   return last || epoch % t.log_every == 0;
 }
 
+// T: the run's precision (trainer.dtype).
+template <class T>
 class DataTrainer {
  public:
   DataTrainer(const Experiment& e, const TrainTest& data,
@@ -92,14 +120,14 @@ class DataTrainer {
         params_(init_model_.param_count()),
         grad_(params_.size()),
         optimizer_(*e.optimizer.component, e.optimizer.hparams, params_.size(),
-                   DESCENT_DTYPE_F64),
+                   dtype_of(T{})),
         evaluator_(e, train_.n_features, n_outputs_, params_.size()),
         batch_(e.trainer.batch_size == 0
                    ? train_.rows
                    : std::min(e.trainer.batch_size, train_.rows)),
         lr_(e.schedule, base_learning_rate(e),
             schedule_units(e, (train_.rows + batch_ - 1) / batch_)) {
-    init_model_.init(params_, stream_seed(e, StreamPurpose::init));
+    init_params(init_model_, params_, stream_seed(e, StreamPurpose::init));
     order_.resize(train_.rows);
     std::iota(order_.begin(), order_.end(), std::size_t{0});
     if (batch_ < train_.rows) {  // full batch reads the data set in place
@@ -126,7 +154,8 @@ class DataTrainer {
 
   void record_initial_point() {
     last_lr_ = lr_.at(0);
-    const auto initial = evaluator_.evaluate(params_.data(), train_);
+    const auto initial =
+        evaluator_.evaluate(params_.data(), train_, kInitialLossRows);
     result_.initial_loss = initial.loss;
     EpochRecord r = evaluate_test(0);
     r.train_loss = initial.loss;
@@ -195,7 +224,7 @@ class DataTrainer {
 
   // Loss of one batch at the current point; then the optimizer's step.
   double step(std::size_t first, std::size_t n, std::uint64_t epoch) {
-    const double* X = train_.features.data() + first * train_.n_features;
+    const T* X = train_.feature_data<T>() + first * train_.n_features;
     const double* Y = train_.targets.data() + first * train_.n_targets;
     if (batch_ < train_.rows) {
       gather(train_, order_, first, n, X_, Y_);
@@ -207,8 +236,8 @@ class DataTrainer {
     stepped_ = std::isfinite(loss) && all_finite(grad_);
     if (stepped_) {
       last_lr_ = lr_.at(e_.schedule.per_step ? step_ : epoch - 1);
-      optimizer_.step(std::span<double>(params_),
-                      std::span<const double>(grad_), last_lr_, ++step_);
+      optimizer_.step(std::span<T>(params_), std::span<const T>(grad_),
+                      last_lr_, ++step_);
     }
     return loss;
   }
@@ -219,14 +248,15 @@ class DataTrainer {
   TrainingObserver& observer_;
   std::size_t n_outputs_;
   Model init_model_;
-  Buffer params_, grad_;
+  Buffer<T> params_, grad_;
   Optimizer optimizer_;
-  engine::BatchEvaluator evaluator_;
+  engine::BatchEvaluator<T> evaluator_;
   std::size_t batch_ = 0;
   LearningRate lr_;
   double last_lr_ = 0.0;
   std::vector<std::size_t> order_;
-  Buffer X_, Y_;
+  Buffer<T> X_;
+  Buffer<double> Y_;
   std::uint64_t step_ = 0;
   bool stepped_ = false;  // the last batch's loss and gradient were finite
   Clock::time_point start_ = Clock::now();
@@ -238,7 +268,7 @@ class DataTrainer {
 RunResult train_analytic(const Experiment& e, TrainingObserver& observer) {
   const auto start = Clock::now();
   Model model(*e.model.component, e.model.hparams, 0, 1);
-  Buffer params(model.param_count()), grad(params.size());
+  Buffer<double> params(model.param_count()), grad(params.size());
   model.init(params, stream_seed(e, StreamPurpose::init));
   Optimizer optimizer(*e.optimizer.component, e.optimizer.hparams,
                       params.size(), DESCENT_DTYPE_F64);
@@ -299,6 +329,25 @@ RunResult train_analytic(const Experiment& e, TrainingObserver& observer) {
   return result;
 }
 
+// trainer.dtype = f32 needs the model's float32 path and float features.
+void check_precision(const Experiment& e, const TrainTest& data,
+                     const Model& model, const std::string& file) {
+  if (e.trainer.dtype != Precision::f32) {
+    if (data.train.precision() != Precision::f64)
+      throw InputError(file + ": the data is stored in float32 but "
+                              "trainer.dtype = f64");
+    return;
+  }
+  if (!model.has_f32())
+    throw InputError(file + ": trainer.dtype = f32: model '" +
+                     std::string(e.model.component->name()) +
+                     "' has no float32 path (ABI 1.1 forward_f32); use f64");
+  if (data.train.precision() != Precision::f32 ||
+      data.test.precision() != Precision::f32)
+    throw InputError(file + ": trainer.dtype = f32 but the data is stored "
+                            "in float64 (load it with load_data)");
+}
+
 }  // namespace
 
 std::uint64_t stream_seed(const Experiment& e, StreamPurpose purpose) {
@@ -330,17 +379,20 @@ void preflight(const Experiment& e, const TrainTest& data) {
       data.train.n_classes > 0 ? data.train.n_classes : data.train.n_targets;
   Model model(*e.model.component, e.model.hparams, data.train.n_features,
               outputs);
+  check_precision(e, data, model, file);
   Loss(*e.loss.component, e.loss.hparams);
   Optimizer(*e.optimizer.component, e.optimizer.hparams, model.param_count(),
-            DESCENT_DTYPE_F64);
+            e.trainer.dtype == Precision::f32 ? DESCENT_DTYPE_F32
+                                              : DESCENT_DTYPE_F64);
 }
 
 RunResult train(const Experiment& experiment, const TrainTest& data,
                 TrainingObserver& observer) {
   preflight(experiment, data);
   if (experiment.analytic()) return train_analytic(experiment, observer);
-  DataTrainer trainer(experiment, data, observer);
-  return trainer.run();
+  if (experiment.trainer.dtype == Precision::f32)
+    return DataTrainer<float>(experiment, data, observer).run();
+  return DataTrainer<double>(experiment, data, observer).run();
 }
 
 }  // namespace descent

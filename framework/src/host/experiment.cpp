@@ -152,6 +152,15 @@ TrainerSpec resolve_trainer(Settings& s, bool analytic) {
                        ": expected a budget: trainer.epochs or trainer.steps "
                        "must be positive");
   }
+  // Analytic objectives are double only: an f32 there is a mistake.
+  static constexpr std::string_view kDtypes[] = {"f64", "f32"};
+  static constexpr std::string_view kAnalyticDtypes[] = {"f64"};
+  t.dtype = s.choice("trainer.dtype", "f64",
+                     analytic ? std::span<const std::string_view>(kAnalyticDtypes)
+                              : std::span<const std::string_view>(kDtypes)) ==
+                    "f32"
+                ? Precision::f32
+                : Precision::f64;
   t.divergence_factor = s.real("trainer.divergence_factor", 4.0, 1.0, 1e300);
   t.log_every = static_cast<std::uint64_t>(
       s.integer("trainer.log_every", analytic ? 10 : 1, 1, kMaxCount));
@@ -191,19 +200,38 @@ Experiment resolve_experiment(Settings& settings, const Registry& registry) {
   return e;
 }
 
+namespace {
+
+// Data is generated and split in double, then stored as the trainer wants.
+TrainTest in_precision(TrainTest data, Precision precision) {
+  if (precision == Precision::f32) {
+    store_features_as_f32(data.train);
+    store_features_as_f32(data.test);
+  }
+  return data;
+}
+
+}  // namespace
+
 TrainTest load_data(const Experiment& e) {
   const DataSpec& d = e.data;
   switch (d.source) {
     case DataSource::fashion_mnist:
-      return load_fashion_mnist(d.dir, d.train_limit, d.test_limit);
+      return load_fashion_mnist(d.dir, d.train_limit, d.test_limit,
+                                e.trainer.dtype);
     case DataSource::csv:
-      return split(read_csv(d.path, d.csv), d.test_fraction, e.seed);
+      return in_precision(split(read_csv(d.path, d.csv), d.test_fraction, e.seed),
+                          e.trainer.dtype);
     case DataSource::linear:
-      return split(make_linear_regression(d.rows, d.features, d.noise, e.seed),
-                   d.test_fraction, e.seed);
+      return in_precision(
+          split(make_linear_regression(d.rows, d.features, d.noise, e.seed),
+                d.test_fraction, e.seed),
+          e.trainer.dtype);
     case DataSource::blobs:
-      return split(make_blobs(d.rows, d.features, d.classes, d.spread, e.seed),
-                   d.test_fraction, e.seed);
+      return in_precision(
+          split(make_blobs(d.rows, d.features, d.classes, d.spread, e.seed),
+                d.test_fraction, e.seed),
+          e.trainer.dtype);
     case DataSource::none:
       break;
   }

@@ -151,6 +151,27 @@ void Model::backward(const double* params, const double* X, std::uint64_t rows,
     fail("backward", s);
 }
 
+void Model::forward(const float* params, const float* X, std::uint64_t rows,
+                    float* out) {
+  if (!has_f32())
+    throw InputError(std::string(component_.name()) +
+                     ": the model has no float32 path (ABI 1.1 forward_f32)");
+  if (auto s = component_.model->forward_f32(instance_, params, X, rows, out);
+      s != DESCENT_OK)
+    fail("forward_f32", s);
+}
+
+void Model::backward(const float* params, const float* X, std::uint64_t rows,
+                     const float* dout, float* grad) {
+  if (!has_f32())
+    throw InputError(std::string(component_.name()) +
+                     ": the model has no float32 path (ABI 1.1 backward_f32)");
+  if (auto s = component_.model->backward_f32(instance_, params, X, rows, dout,
+                                              grad);
+      s != DESCENT_OK)
+    fail("backward_f32", s);
+}
+
 Loss::Loss(const Component& component, const HParamValues& hparams)
     : component_(component) {
   char error[DESCENT_ERROR_CAPACITY] = {};

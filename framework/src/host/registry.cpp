@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 namespace descent {
 namespace fs = std::filesystem;
@@ -105,9 +106,17 @@ std::optional<std::string> check_descriptor(const descent_descriptor& d,
 
 namespace {
 
+// The smallest struct a 1.0 plugin has; later minors only append.
+template <class Api>
+constexpr std::size_t v1_0_size() {
+  if constexpr (std::is_same_v<Api, descent_model_api>)
+    return DESCENT_MODEL_API_V1_0_SIZE;
+  return sizeof(Api);
+}
+
 template <class Api>
 bool has_v1_size(const Api* api) {
-  return api->struct_size >= sizeof(Api) && api->descriptor != nullptr;
+  return api->struct_size >= v1_0_size<Api>() && api->descriptor != nullptr;
 }
 
 std::optional<std::string> check_functions(const descent_optimizer_api& a) {
@@ -120,6 +129,9 @@ std::optional<std::string> check_functions(const descent_model_api& a) {
   if (!a.create || !a.destroy || !a.param_count || !a.init || !a.forward ||
       !a.backward || !a.last_error)
     return "model api has a NULL function";
+  if (a.struct_size >= sizeof(descent_model_api) &&
+      (a.forward_f32 == nullptr) != (a.backward_f32 == nullptr))
+    return "model api sets only one of forward_f32 and backward_f32";
   return std::nullopt;
 }
 std::optional<std::string> check_functions(const descent_loss_api& a) {

@@ -40,23 +40,25 @@ class AffineModel {
       weights.data()[i] = init_scale_ * stream.normal();
   }
 
-  void forward(std::span<const double> params, const double* X,
-               std::uint64_t rows, double* out) {
+  // T = double or float (the ABI 1.1 float32 path).
+  template <class T>
+  void forward(std::span<const T> params, const T* X, std::uint64_t rows,
+               T* out) {
     const Index n = checked_rows(rows);
     require_buffer(X, n, "X");
     require_buffer(out, n, "out");
-    layer_.forward(params.data(), ConstMatrixView(X, n, layer_.inputs()),
-                   MatrixView(out, n, layer_.outputs()));
+    layer_.forward(params.data(), ConstMatrixView<T>(X, n, layer_.inputs()),
+                   MatrixView<T>(out, n, layer_.outputs()));
   }
 
-  void backward(std::span<const double> /*params*/, const double* X,
-                std::uint64_t rows, const double* dout,
-                std::span<double> grad) {
+  template <class T>
+  void backward(std::span<const T> /*params*/, const T* X, std::uint64_t rows,
+                const T* dout, std::span<T> grad) {
     const Index n = checked_rows(rows);
     require_buffer(X, n, "X");
     require_buffer(dout, n, "dout");
-    layer_.backward_params(ConstMatrixView(X, n, layer_.inputs()),
-                           ConstMatrixView(dout, n, layer_.outputs()),
+    layer_.backward_params(ConstMatrixView<T>(X, n, layer_.inputs()),
+                           ConstMatrixView<T>(dout, n, layer_.outputs()),
                            grad.data());
   }
 

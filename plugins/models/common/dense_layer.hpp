@@ -27,12 +27,21 @@ namespace {
 
 namespace descent::models {
 
+// Views of the host's raw row-major buffers, for either precision: the
+// models are written once as templates over the scalar type T and export
+// both the double and the float32 (ABI 1.1) entry points.
+template <class T>
 using RowMatrix =
-    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using MatrixView = Eigen::Map<RowMatrix>;
-using ConstMatrixView = Eigen::Map<const RowMatrix>;
-using RowVectorView = Eigen::Map<Eigen::RowVectorXd>;
-using ConstRowVectorView = Eigen::Map<const Eigen::RowVectorXd>;
+    Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using MatrixView = Eigen::Map<RowMatrix<T>>;
+template <class T>
+using ConstMatrixView = Eigen::Map<const RowMatrix<T>>;
+template <class T>
+using RowVectorView = Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>>;
+template <class T>
+using ConstRowVectorView =
+    Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>;
 using Eigen::Index;
 
 // Sizes past this are a configuration mistake, not a model: refusing them
@@ -80,37 +89,43 @@ class DenseLayer {
   // One past this layer's slice: where the next layer's parameters begin.
   Index end() const { return offset_ + param_count(); }
 
-  ConstMatrixView weights(const double* params) const {
+  template <class T>
+  ConstMatrixView<T> weights(const T* params) const {
     return {params + offset_, outputs_, inputs_};
   }
-  MatrixView weights(double* params) const {
+  template <class T>
+  MatrixView<T> weights(T* params) const {
     return {params + offset_, outputs_, inputs_};
   }
   // Only meaningful when the layer has a bias.
-  RowVectorView bias(double* params) const {
+  template <class T>
+  RowVectorView<T> bias(T* params) const {
     return {params + offset_ + weight_count(), outputs_};
   }
 
   // out = in W^T + b, with in: rows x inputs, out: rows x outputs.
-  void forward(const double* params, const ConstMatrixView& in,
-               MatrixView out) const {
+  template <class T>
+  void forward(const T* params, const ConstMatrixView<T>& in,
+               MatrixView<T> out) const {
     out.noalias() = in * weights(params).transpose();
     if (has_bias_)
       out.rowwise() +=
-          ConstRowVectorView(params + offset_ + weight_count(), outputs_);
+          ConstRowVectorView<T>(params + offset_ + weight_count(), outputs_);
   }
 
   // Overwrites this layer's slice of `grad` with the gradient summed over
   // the rows: dW = dout^T in, db = column sums of dout.
-  void backward_params(const ConstMatrixView& in, const ConstMatrixView& dout,
-                       double* grad) const {
+  template <class T>
+  void backward_params(const ConstMatrixView<T>& in,
+                       const ConstMatrixView<T>& dout, T* grad) const {
     weights(grad).noalias() = dout.transpose() * in;
     if (has_bias_) bias(grad) = dout.colwise().sum();
   }
 
   // d(loss)/d(in) = dout W, rows x inputs.
-  void backward_input(const double* params, const ConstMatrixView& dout,
-                      MatrixView din) const {
+  template <class T>
+  void backward_input(const T* params, const ConstMatrixView<T>& dout,
+                      MatrixView<T> din) const {
     din.noalias() = dout * weights(params);
   }
 

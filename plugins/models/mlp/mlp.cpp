@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -39,18 +40,19 @@ Activation parse_activation(std::string_view name) {
 }
 
 // z <- act(z), in place on a layer's pre-activations.
-void activate(Activation act, MatrixView z) {
+template <class T>
+void activate(Activation act, MatrixView<T> z) {
   auto a = z.array();
   switch (act) {
     case Activation::relu:
-      a = a.max(0.0);
+      a = a.max(T(0));
       break;
     case Activation::tanh:
       a = a.tanh();
       break;
     // exp(-z) may overflow to inf for very negative z; 1 / inf = 0 is right.
     case Activation::sigmoid:
-      a = 1.0 / (1.0 + (-a).exp());
+      a = T(1) / (T(1) + (-a).exp());
       break;
   }
 }
@@ -58,22 +60,32 @@ void activate(Activation act, MatrixView z) {
 // delta <- delta * act'(z), with act' written in terms of a = act(z), the
 // value cached by forward: relu' = [a > 0], tanh' = 1 - a^2,
 // sigmoid' = a (1 - a).
-void scale_by_derivative(Activation act, const ConstMatrixView& a,
-                         MatrixView delta) {
+template <class T>
+void scale_by_derivative(Activation act, const ConstMatrixView<T>& a,
+                         MatrixView<T> delta) {
   auto d = delta.array();
   const auto av = a.array();
   switch (act) {
     case Activation::relu:
-      d = (av > 0.0).select(d, 0.0);
+      d = (av > T(0)).select(d, T(0));
       break;
     case Activation::tanh:
-      d *= 1.0 - av.square();
+      d *= T(1) - av.square();
       break;
     case Activation::sigmoid:
-      d *= av * (1.0 - av);
+      d *= av * (T(1) - av);
       break;
   }
 }
+
+// Grow-only buffers of one precision: the cached output of each hidden
+// layer (read by backward) and two scratch deltas.
+template <class T>
+struct Workspace {
+  std::vector<std::vector<T>> activations;  // one per hidden layer
+  std::vector<T> scratch[2];
+  Index capacity_rows = 0;
+};
 
 class Mlp {
  public:
@@ -116,42 +128,45 @@ class Mlp {
     for (const DenseLayer& layer : layers_) init_weights(layer, params, stream);
   }
 
-  void forward(std::span<const double> params, const double* X,
-               std::uint64_t rows, double* out) {
+  // T = double or float (the ABI 1.1 float32 path).
+  template <class T>
+  void forward(std::span<const T> params, const T* X, std::uint64_t rows,
+               T* out) {
     const Index n = descent::models::checked_rows(rows);
     descent::models::require_buffer(X, n, "X");
     descent::models::require_buffer(out, n, "out");
-    reserve_rows(n);
+    Workspace<T>& ws = reserve_rows<T>(n);
     const std::size_t last = layers_.size() - 1;
     for (std::size_t l = 0; l < last; ++l) {
-      MatrixView a = activation_view(l, n);
-      layers_[l].forward(params.data(), layer_input(l, X, n), a);
+      MatrixView<T> a = activation_view(ws, l, n);
+      layers_[l].forward(params.data(), layer_input(ws, l, X, n), a);
       activate(activation_, a);
     }
-    layers_[last].forward(params.data(), layer_input(last, X, n),
-                          MatrixView(out, n, layers_[last].outputs()));
+    layers_[last].forward(params.data(), layer_input(ws, last, X, n),
+                          MatrixView<T>(out, n, layers_[last].outputs()));
   }
 
   // Walks the layers from the output back, turning d(loss)/d(layer output)
   // (`delta`) into the layer's parameter gradient and the previous layer's
   // delta. Two scratch buffers alternate so that source and destination of
   // `delta * W` never alias.
-  void backward(std::span<const double> params, const double* X,
-                std::uint64_t rows, const double* dout,
-                std::span<double> grad) {
+  template <class T>
+  void backward(std::span<const T> params, const T* X, std::uint64_t rows,
+                const T* dout, std::span<T> grad) {
     const Index n = descent::models::checked_rows(rows);
     descent::models::require_buffer(X, n, "X");
     descent::models::require_buffer(dout, n, "dout");
-    reserve_rows(n);             // a no-op after the matching forward
-    const double* delta = dout;  // d(loss)/d(output of layer l)
+    Workspace<T>& ws = reserve_rows<T>(n);  // a no-op after forward
+    const T* delta = dout;  // d(loss)/d(output of layer l)
     for (std::size_t l = layers_.size(); l-- > 0;) {
       const DenseLayer& layer = layers_[l];
-      const ConstMatrixView delta_view(delta, n, layer.outputs());
-      layer.backward_params(layer_input(l, X, n), delta_view, grad.data());
+      const ConstMatrixView<T> delta_view(delta, n, layer.outputs());
+      layer.backward_params(layer_input(ws, l, X, n), delta_view,
+                            grad.data());
       if (l == 0) break;
-      MatrixView previous(scratch_[l % 2].data(), n, layer.inputs());
+      MatrixView<T> previous(ws.scratch[l % 2].data(), n, layer.inputs());
       layer.backward_input(params.data(), delta_view, previous);
-      scale_by_derivative(activation_, layer_input(l, X, n), previous);
+      scale_by_derivative(activation_, layer_input(ws, l, X, n), previous);
       delta = previous.data();
     }
   }
@@ -167,7 +182,6 @@ class Mlp {
             "hidden: the network would have more than " +
             std::to_string(descent::models::kMaxExtent) + " parameters");
     }
-    activations_.resize(layers_.size() - 1);
   }
 
   void init_weights(const DenseLayer& layer, std::span<double> params,
@@ -186,37 +200,43 @@ class Mlp {
     }
   }
 
-  // Grow-only workspaces: a steady batch size never reallocates.
-  void reserve_rows(Index rows) {
-    if (rows <= capacity_rows_) return;
+  // The workspace of precision T, grown for `rows` (a steady batch size
+  // never reallocates).
+  template <class T>
+  Workspace<T>& reserve_rows(Index rows) {
+    auto& ws = std::get<Workspace<T>>(workspaces_);
+    if (rows <= ws.capacity_rows) return ws;
+    ws.activations.resize(layers_.size() - 1);
     Index widest = 0;
     for (std::size_t l = 0; l + 1 < layers_.size(); ++l) {
-      activations_[l].resize(
+      ws.activations[l].resize(
           static_cast<std::size_t>(rows * layers_[l].outputs()));
       widest = std::max(widest, layers_[l].outputs());
     }
-    for (auto& buffer : scratch_)
+    for (auto& buffer : ws.scratch)
       buffer.resize(static_cast<std::size_t>(rows * widest));
-    capacity_rows_ = rows;
+    ws.capacity_rows = rows;
+    return ws;
   }
 
   // Cached output of hidden layer l (rows x its width), filled by forward.
-  MatrixView activation_view(std::size_t l, Index rows) {
-    return {activations_[l].data(), rows, layers_[l].outputs()};
+  template <class T>
+  MatrixView<T> activation_view(Workspace<T>& ws, std::size_t l,
+                                Index rows) const {
+    return {ws.activations[l].data(), rows, layers_[l].outputs()};
   }
   // What layer l saw as input in the last forward: X or a hidden output.
-  ConstMatrixView layer_input(std::size_t l, const double* X,
-                              Index rows) const {
+  template <class T>
+  ConstMatrixView<T> layer_input(const Workspace<T>& ws, std::size_t l,
+                                 const T* X, Index rows) const {
     if (l == 0) return {X, rows, layers_[0].inputs()};
-    return {activations_[l - 1].data(), rows, layers_[l].inputs()};
+    return {ws.activations[l - 1].data(), rows, layers_[l].inputs()};
   }
 
   Activation activation_;
   bool glorot_;
   std::vector<DenseLayer> layers_;
-  std::vector<std::vector<double>> activations_;  // one per hidden layer
-  std::vector<double> scratch_[2];
-  Index capacity_rows_ = 0;
+  std::tuple<Workspace<double>, Workspace<float>> workspaces_;
 };
 
 }  // namespace

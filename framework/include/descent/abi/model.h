@@ -8,6 +8,11 @@
  *   dout  rows x n_outputs
  *   grad  param_count          (overwritten, not accumulated)
  *
+ * ABI 1.1 adds optional float32 twins of forward and backward (the same
+ * contract with float buffers): a model that has them can be trained in
+ * single precision, which halves the bytes every product and batch moves.
+ * A 1.0 plugin's struct ends before them; the host then uses double.
+ *
  * Analytic objectives (Rosenbrock, quadratics, ...) are models without data:
  * they set DESCENT_MODEL_ANALYTIC, take n_inputs = 0, X = NULL and rows = 1,
  * and write the objective's value to out[0] (n_outputs = 1). The host uses
@@ -17,6 +22,7 @@
 #ifndef DESCENT_ABI_MODEL_H
 #define DESCENT_ABI_MODEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "descriptor.h"
@@ -70,7 +76,21 @@ typedef struct descent_model_api {
 
   /* [instance] As in optimizer.h. */
   const char* (*last_error)(const descent_model* self);
+
+  /* ABI 1.1. [instance] `forward` and `backward` on float buffers. Either
+   * both are set or both are NULL (the model computes in double only). A
+   * model keeps separate caches per precision: backward_f32 follows
+   * forward_f32. */
+  descent_status (*forward_f32)(descent_model* self, const float* params,
+                                const float* X, uint64_t rows, float* out);
+  descent_status (*backward_f32)(descent_model* self, const float* params,
+                                 const float* X, uint64_t rows,
+                                 const float* dout, float* grad);
 } descent_model_api;
+
+/* Bytes of a 1.0 descent_model_api, the smallest struct_size a host
+ * accepts. */
+#define DESCENT_MODEL_API_V1_0_SIZE (offsetof(descent_model_api, forward_f32))
 
 #ifdef __cplusplus
 }

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define DESCENT_ABI_VERSION_MAJOR 1
-#define DESCENT_ABI_VERSION_MINOR 0
+#define DESCENT_ABI_VERSION_MINOR 1
 #define DESCENT_ABI_VERSION_PATCH 0
 
 #ifdef __cplusplus

@@ -16,6 +16,10 @@
 //                   std::uint64_t rows, const double* dout,
 //                   std::span<double> grad);
 //   };
+//
+// A model whose forward/backward also accept float (write them as templates
+// over the scalar type) gets the ABI 1.1 float32 entry points too, and can
+// be trained with `trainer.dtype = f32`.
 //   DESCENT_EXPORT_MODEL(Linear)
 #pragma once
 
@@ -29,6 +33,15 @@
 #include <string>
 
 namespace descent::sdk {
+
+// True when Impl computes in float as well as in double.
+template <class Impl>
+concept HasFloat32Path =
+    requires(Impl& m, std::span<const float> p, const float* x, float* y,
+             std::span<float> g) {
+      m.forward(p, x, std::uint64_t{1}, y);
+      m.backward(p, x, std::uint64_t{1}, x, g);
+    };
 
 template <class Impl>
 class ModelAdapter {
@@ -81,29 +94,43 @@ class ModelAdapter {
     });
   }
 
-  static std::span<const double> param_span(const Instance* s,
-                                            const double* params) {
+  template <class T>
+  static std::span<const T> param_span(const Instance* s, const T* params) {
     return {params, static_cast<std::size_t>(s->impl.param_count())};
   }
 
-  static descent_status forward(descent_model* p, const double* params,
-                                const double* X, std::uint64_t rows,
-                                double* out) noexcept {
+  template <class T>
+  static descent_status forward(descent_model* p, const T* params, const T* X,
+                                std::uint64_t rows, T* out) noexcept {
     Instance* s = self(p);
     return guarded(s->last_error, [&] {
       s->impl.forward(param_span(s, params), X, rows, out);
     });
   }
 
-  static descent_status backward(descent_model* p, const double* params,
-                                 const double* X, std::uint64_t rows,
-                                 const double* dout, double* grad) noexcept {
+  template <class T>
+  static descent_status backward(descent_model* p, const T* params,
+                                 const T* X, std::uint64_t rows, const T* dout,
+                                 T* grad) noexcept {
     Instance* s = self(p);
     return guarded(s->last_error, [&] {
       const auto n = static_cast<std::size_t>(s->impl.param_count());
       s->impl.backward(param_span(s, params), X, rows, dout,
-                       std::span<double>(grad, n));
+                       std::span<T>(grad, n));
     });
+  }
+
+  static constexpr auto forward_f32() {
+    if constexpr (HasFloat32Path<Impl>)
+      return &forward<float>;
+    else
+      return static_cast<decltype(&forward<float>)>(nullptr);
+  }
+  static constexpr auto backward_f32() {
+    if constexpr (HasFloat32Path<Impl>)
+      return &backward<float>;
+    else
+      return static_cast<decltype(&backward<float>)>(nullptr);
   }
 
   static const char* last_error(const descent_model* p) noexcept {
@@ -121,9 +148,11 @@ class ModelAdapter {
                                          &destroy,
                                          &param_count,
                                          &init,
-                                         &forward,
-                                         &backward,
-                                         &last_error};
+                                         &forward<double>,
+                                         &backward<double>,
+                                         &last_error,
+                                         forward_f32(),
+                                         backward_f32()};
 };
 
 }  // namespace descent::sdk
