@@ -55,8 +55,8 @@ class AdamFamily {
     T beta1, one_minus_beta1, beta2, one_minus_beta2;
     T l2;                     // weight_decay, or 0 when decoupled
     T shrink;                 // 1 - lr * weight_decay when decoupled, else 1
-    T step_size;              // lr / (1 - beta1^t)
-    T bias_correction2_sqrt;  // sqrt(1 - beta2^t)
+    T step_size;                  // lr / (1 - beta1^t)
+    T inv_bias_correction2_sqrt;  // 1 / sqrt(1 - beta2^t)
   };
 
   // Each element depends only on its own w, g and moments: the SDK steps
@@ -95,7 +95,7 @@ class AdamFamily {
             static_cast<T>(c.decoupled_weight_decay ? 0.0 : wd),
             static_cast<T>(c.decoupled_weight_decay ? 1.0 - lr * wd : 1.0),
             static_cast<T>(lr / (1.0 - std::pow(c.beta1, t))),
-            static_cast<T>(std::sqrt(1.0 - std::pow(c.beta2, t)))};
+            static_cast<T>(1.0 / std::sqrt(1.0 - std::pow(c.beta2, t)))};
   }
 
   template <bool kAmsgrad>
@@ -121,7 +121,10 @@ class AdamFamily {
         max_mean_square[i] = std::max(max_mean_square[i], second);
         second = max_mean_square[i];
       }
-      const T denom = std::sqrt(second) / s.bias_correction2_sqrt + eps;
+      // PyTorch divides by sqrt(1 - beta2^t); multiplying by the reciprocal
+      // (within an ulp of it) leaves one division per element, which keeps
+      // the float32 loop memory-bound rather than divider-bound.
+      const T denom = std::sqrt(second) * s.inv_bias_correction2_sqrt + eps;
       w[i] = w[i] * s.shrink - s.step_size * mean[i] / denom;
     }
   }
