@@ -1,5 +1,9 @@
-# Fails if any byte of the frozen ABI headers in DIR changed, or a header was
-# added or removed: DIR/SHA256SUMS lists every file with its SHA-256.
+# Fails if any byte of the frozen ABI headers in DIR (tests/abi/vMAJOR.MINOR)
+# changed, or a header was added or removed: DIR/SHA256SUMS lists every file
+# with its SHA-256. Also fails if the folder's name is not the version its
+# version.h declares, so a copy can't be filed under the wrong release.
+#   cmake -DDIR=tests/abi/v1.1 -P check_frozen_headers.cmake
+get_filename_component(release ${DIR} NAME)
 file(STRINGS ${DIR}/SHA256SUMS lines)
 set(listed "")
 foreach(line ${lines})
@@ -15,8 +19,9 @@ foreach(line ${lines})
   endif()
   file(SHA256 ${DIR}/${file} have)
   if(NOT have STREQUAL want)
-    message(FATAL_ERROR "frozen header ${DIR}/${file} was edited: the v1.0 "
-            "headers must never change (SHA-256 ${have}, pinned ${want})")
+    message(FATAL_ERROR "frozen header ${DIR}/${file} was edited: the "
+            "${release} headers must never change (SHA-256 ${have}, pinned "
+            "${want})")
   endif()
 endforeach()
 file(GLOB_RECURSE present RELATIVE ${DIR} ${DIR}/descent/*)
@@ -25,5 +30,14 @@ list(SORT listed)
 if(NOT present STREQUAL listed)
   message(FATAL_ERROR "frozen header set changed: ${present} vs ${listed}")
 endif()
+file(READ ${DIR}/descent/abi/version.h version_h)
+string(REGEX MATCH "#define DESCENT_ABI_VERSION_MAJOR ([0-9]+)" ok "${version_h}")
+set(major ${CMAKE_MATCH_1})
+string(REGEX MATCH "#define DESCENT_ABI_VERSION_MINOR ([0-9]+)" ok "${version_h}")
+set(minor ${CMAKE_MATCH_1})
+if(NOT release STREQUAL "v${major}.${minor}")
+  message(FATAL_ERROR "${DIR}/descent/abi/version.h declares ABI "
+          "${major}.${minor}, but the folder is named ${release}")
+endif()
 list(LENGTH listed count)
-message(STATUS "${count} frozen v1.0 headers unchanged")
+message(STATUS "${count} frozen ${release} headers unchanged")

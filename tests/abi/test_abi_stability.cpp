@@ -1,9 +1,10 @@
 // ABI stability, as the host sees it: plugins built against the frozen v1.0
-// headers, against a simulated later minor version, with the pre-C++11
-// libstdc++ string ABI and with clang++ all load into the g++-built host's
-// Registry and work through its Optimizer handles; their state blobs move
-// between builds; each exports only its entry symbol; and a thousand
-// load/unload cycles leave memory and file descriptors flat.
+// headers, against a simulated later minor version (1.2, which this 1.1 host
+// does not know), with the pre-C++11 libstdc++ string ABI and with clang++
+// all load into the g++-built host's Registry and work through its Optimizer
+// handles; their state blobs move between builds; each exports only its
+// entry symbol; and a thousand load/unload cycles leave memory and file
+// descriptors flat.
 //
 // The numeric agreement of whole reports (every built-in plugin, g++ host vs
 // clang++ host) is checked by abi_probe and compare_probes.cmake; the
@@ -35,8 +36,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kFrozen = ABI_TEST_FROZEN_PLUGIN;   // C, v1.0 headers
-const fs::path kFuture = ABI_TEST_FUTURE_PLUGIN;   // C, simulated v1.1
+// C against v1.0 headers: an optimizer and a model (test_abi_model.cpp).
+const fs::path kFrozen = ABI_TEST_FROZEN_PLUGIN;
+const fs::path kFrozenLinear = ABI_TEST_FROZEN_LINEAR_PLUGIN;
+// C against the simulated 1.2 headers.
+const fs::path kLaterMinor = ABI_TEST_LATER_MINOR_PLUGIN;
 const fs::path kGcc = ABI_TEST_GCC_PLUGIN;         // SDK, g++
 const fs::path kOldAbi = ABI_TEST_OLD_ABI_PLUGIN;  // SDK, g++, old std::string
 #ifdef ABI_TEST_CLANG_PLUGIN
@@ -114,11 +118,14 @@ TEST_CASE(
     "a plugin from a later minor ABI with a grown api struct loads and "
     "is used through its v1.0 prefix",
     "[abi][frozen][minor]") {
-  const auto registry = load_alone(kFuture);
+  const auto registry = load_alone(kLaterMinor);
   const descent::Component& c = only_optimizer(*registry);
   CHECK(c.name() == "frozen_momentum");
   CHECK(c.abi_version.major == 1);
-  CHECK(c.abi_version.minor == 1);
+  // Simulated 1.2: newer than this host, so the test covers a minor version
+  // the host cannot know about.
+  CHECK(c.abi_version.minor == 2);
+  CHECK(c.abi_version.minor > DESCENT_ABI_VERSION_MINOR);
   // The struct really grew by one function pointer, which this host does
   // not know about and never calls; the plugin did fill it in.
   REQUIRE(c.optimizer->struct_size == kOptimizerApiV1_0 + sizeof(void*));
@@ -173,8 +180,8 @@ void check_blob_moves(const fs::path& from, const fs::path& to) {
 
 TEST_CASE("state blobs move between the v1.0 and the later-minor build",
           "[abi][frozen][state]") {
-  check_blob_moves(kFrozen, kFuture);
-  check_blob_moves(kFuture, kFrozen);
+  check_blob_moves(kFrozen, kLaterMinor);
+  check_blob_moves(kLaterMinor, kFrozen);
 }
 
 TEST_CASE("state blobs move between the new and the old libstdc++ ABI builds",
@@ -310,7 +317,8 @@ TEST_CASE("every ABI test plugin exports only descent_entry",
           "[abi][visibility]") {
   // The built-in plugins are covered by sdk_optimizer_adapter (with nm);
   // these are the ones built here, by other compilers and headers.
-  std::vector<fs::path> libraries = {kFrozen, kFuture, kGcc, kOldAbi};
+  std::vector<fs::path> libraries = {kFrozen, kFrozenLinear, kLaterMinor, kGcc,
+                                     kOldAbi};
 #ifdef ABI_TEST_CLANG_PLUGIN
   libraries.push_back(kClang);
 #endif

@@ -87,6 +87,23 @@ void gather(const Dataset& data, const std::vector<std::size_t>& order,
   }
 }
 
+// Asks for the rows of the next batch while this one is computed: rows
+// are scattered over the whole data set (188 MB of Fashion-MNIST floats),
+// so without it every gathered row waits on a DRAM and TLB miss, which
+// was a third of a softmax epoch.
+template <class T>
+void prefetch_rows(const Dataset& data, const std::vector<std::size_t>& order,
+                   std::size_t first, std::size_t n) {
+  constexpr std::size_t kLine = 64;
+  const std::size_t row_bytes = data.n_features * sizeof(T);
+  const auto* base = reinterpret_cast<const char*>(data.feature_data<T>());
+  for (std::size_t i = first; i < std::min(first + n, order.size()); ++i) {
+    const char* row = base + order[i] * row_bytes;
+    for (std::size_t b = 0; b < row_bytes; b += kLine)
+      __builtin_prefetch(row + b, 0, 2);
+  }
+}
+
 // The model's initial point in T: plugins initialise in double, a float
 // run rounds that point once.
 template <class T>
@@ -228,6 +245,7 @@ class DataTrainer {
     const double* Y = train_.targets.data() + first * train_.n_targets;
     if (batch_ < train_.rows) {
       gather(train_, order_, first, n, X_, Y_);
+      prefetch_rows<T>(train_, order_, first + n, batch_);
       X = X_.data();
       Y = Y_.data();
     }

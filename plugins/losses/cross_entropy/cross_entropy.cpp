@@ -70,15 +70,18 @@ class CrossEntropy {
 
  private:
   // The unscaled loss of one row; writes the row's scaled gradient if asked.
+  // With a gradient, exp(logit - max) is computed once, into the gradient
+  // row, and serves both the log-sum-exp and the softmax.
   static double row_loss(const ConstRowView& logits, Eigen::Index label,
                          double scale, double* drow) {
-    const double lse = log_sum_exp(logits);
-    if (drow != nullptr) {
-      RowView grad(drow, logits.size());
-      grad = scale * (logits.array() - lse).exp();  // scale * softmax
-      grad[label] -= scale;
-    }
-    return lse - logits[label];
+    if (drow == nullptr) return log_sum_exp(logits) - logits[label];
+    RowView grad(drow, logits.size());
+    const double top = logits.maxCoeff();
+    grad = (logits.array() - top).exp();
+    const double sum = grad.sum();
+    grad *= scale / sum;  // scale * softmax
+    grad[label] -= scale;
+    return top + std::log(sum) - logits[label];
   }
 };
 
