@@ -58,11 +58,15 @@ class {{Class}} {
   }
 
   // out[r][o] = sum_j X[r][j] W[o][j] + b[o], for `rows` rows of X.
-  void forward(std::span<const double> params, const double* X,
-               std::uint64_t rows, double* out) {
+  // forward and backward are templates over the scalar T, so the SDK also
+  // exports the float32 path (`trainer.dtype = f32`); write them for
+  // double only if the model needs double.
+  template <class T>
+  void forward(std::span<const T> params, const T* X, std::uint64_t rows,
+               T* out) {
     for (std::size_t r = 0; r < rows; ++r)
       for (std::size_t o = 0; o < outputs_; ++o) {
-        double sum = params[bias(o)];
+        T sum = params[bias(o)];
         for (std::size_t j = 0; j < inputs_; ++j)
           sum += X[r * inputs_ + j] * params[weight(o, j)];
         out[r * outputs_ + o] = sum;
@@ -71,13 +75,13 @@ class {{Class}} {
 
   // grad = d(loss)/d(params) from dout = d(loss)/d(out), overwritten (not
   // accumulated): dW[o][j] = sum_r dout[r][o] X[r][j], db[o] = sum_r dout.
-  void backward(std::span<const double> /*params*/, const double* X,
-                std::uint64_t rows, const double* dout,
-                std::span<double> grad) {
-    std::fill(grad.begin(), grad.end(), 0.0);
+  template <class T>
+  void backward(std::span<const T> /*params*/, const T* X, std::uint64_t rows,
+                const T* dout, std::span<T> grad) {
+    std::fill(grad.begin(), grad.end(), T(0));
     for (std::size_t r = 0; r < rows; ++r)
       for (std::size_t o = 0; o < outputs_; ++o) {
-        const double d = dout[r * outputs_ + o];
+        const T d = dout[r * outputs_ + o];
         grad[bias(o)] += d;
         for (std::size_t j = 0; j < inputs_; ++j)
           grad[weight(o, j)] += d * X[r * inputs_ + j];
