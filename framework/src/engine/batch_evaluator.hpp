@@ -15,11 +15,16 @@
 
 namespace descent::engine {
 
-// Rows per chunk for a batch of `rows`. It depends only on the batch size
-// (never on the thread count), which is what makes the sums reproducible:
-// at least 256 rows so a chunk amortises its task, at most 32 chunks so the
-// per-chunk gradient buffers stay small.
-std::size_t chunk_rows_for(std::size_t rows);
+// Rows per chunk for a batch of `rows` of a model with `n_params`
+// parameters. It depends only on those two (never on the thread count),
+// which is what makes the sums reproducible. A chunk carries at least
+// kMinChunkWork parameter-row products (a few hundred microseconds, so it
+// pays for its task and its gradient buffer) but never needs more than 256
+// rows; there are at most 32 chunks. So a batch of 64 for the 784-128-10
+// MLP is two chunks that two threads compute at once, while softmax
+// regression's batch of 64 stays one.
+inline constexpr std::size_t kMinChunkWork = std::size_t{1} << 22;
+std::size_t chunk_rows_for(std::size_t rows, std::size_t n_params);
 
 struct Evaluation {
   double loss = 0.0;      // mean over rows
