@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 packages="cmake make g++ libboost-dev libboost-program-options-dev \
-  libeigen3-dev libopenblas-dev libopenblas-serial-dev libtbb-dev nlohmann-json3-dev zlib1g-dev libdeflate-dev pkg-config libssl-dev catch2 \
+  libeigen3-dev libopenblas-dev libtbb-dev nlohmann-json3-dev zlib1g-dev libdeflate-dev pkg-config libssl-dev catch2 \
   clang libclang-rt-14-dev gnuplot-nox dataset-fashion-mnist \
   libopenmpi-dev openmpi-bin"
 

@@ -1,33 +1,17 @@
 # descent_model_blas(TARGET): the model's Eigen matrix products go to
-# OpenBLAS (EIGEN_USE_BLAS) when Debian's OpenBLAS is installed: about 3x
-# Eigen's own GEMM for the Fashion-MNIST layer shapes on an AVX-512 machine,
-# since OpenBLAS picks its kernels for the CPU at run time.
-#
-# TBB is the one parallel runtime: OpenBLAS computes each product on the
-# calling TBB thread. The serial build (libopenblas-serial-dev) is preferred
-# and found through the plugin's RPATH, whatever Debian's alternatives
-# point libopenblas.so.0 at: the pthread build starts a pool of threads
-# when it loads, and they spin in sched_yield next to TBB's workers (a few
-# percent of every epoch on 2 cores). With only the pthread build,
-# dense_layer.hpp sets it to one thread.
-set(descent_openblas_serial_dir
-    /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-serial)
-find_library(DESCENT_OPENBLAS_SERIAL_LIBRARY openblas
-             PATHS ${descent_openblas_serial_dir} NO_DEFAULT_PATH)
-if(DESCENT_OPENBLAS_SERIAL_LIBRARY)
-  set(DESCENT_OPENBLAS_LIBRARY ${DESCENT_OPENBLAS_SERIAL_LIBRARY})
-else()
-  find_library(DESCENT_OPENBLAS_LIBRARY openblas)
-endif()
+# OpenBLAS (EIGEN_USE_BLAS) when Debian's libopenblas-dev is installed: about
+# 3x Eigen's own GEMM for the Fashion-MNIST layer shapes on an AVX-512
+# machine, since OpenBLAS picks its kernels for the CPU at run time. OpenBLAS
+# runs single-threaded inside the calling TBB task (dense_layer.hpp), so TBB
+# stays the one parallel runtime and results do not depend on thread count.
+# Not Debian's serial build (libopenblas0-serial): it is compiled without
+# USE_LOCKING, so two TBB threads in GEMM at once share its buffer pool
+# and corrupt each other's products (a sweep's concurrent trials did).
+find_library(DESCENT_OPENBLAS_LIBRARY openblas)
 function(descent_model_blas target)
   if(DESCENT_OPENBLAS_LIBRARY)
     target_compile_definitions(${target} PRIVATE EIGEN_USE_BLAS
                                DESCENT_USE_OPENBLAS)
     target_link_libraries(${target} PRIVATE ${DESCENT_OPENBLAS_LIBRARY})
-    get_filename_component(blas_dir ${DESCENT_OPENBLAS_LIBRARY} DIRECTORY)
-    if("${blas_dir}" STREQUAL "${descent_openblas_serial_dir}")
-      set_property(TARGET ${target} APPEND PROPERTY BUILD_RPATH ${blas_dir})
-      set_property(TARGET ${target} APPEND PROPERTY INSTALL_RPATH ${blas_dir})
-    endif()
   endif()
 endfunction()
