@@ -7,7 +7,8 @@ Runs each workload in PyTorch (1 thread: torch.set_num_threads(1),
 OPENBLAS_NUM_THREADS=1; batches sliced from a seeded permutation, no
 DataLoader) and in descent (`DESCENT_BINARY bench ...`, whose lines it
 parses), then prints one table of descent / PyTorch ratios with each target.
-PyTorch trains in float32 (its default); descent's trainer in float64.
+Both train in float32: PyTorch by default, descent with the experiments'
+`trainer.dtype = f32` (the models' ABI 1.1 float path).
 Exits 0 with a message when torch (or the Fashion-MNIST files) are absent.
 Not part of ctest: it measures time.
 """

@@ -15,8 +15,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -221,7 +223,7 @@ bool kill_after_lines(pid_t pid, const fs::path& file, std::size_t lines) {
 // seven below are ok. The same folders with --threads 1 and 2.
 TEST_CASE(
     "sweep: the 9-point log grid on Fashion-MNIST diverges at the top "
-    "and names the best; --threads 1 and 2 agree",
+    "and names the best, --threads 1 and 2 agree",
     "[cli][sweep][fashion]") {
   if (!have_fashion_mnist()) {
     WARN("skipped: Fashion-MNIST is not installed in " << kFashionDir);
@@ -392,6 +394,110 @@ TEST_CASE(
     sweep({"sweep", "--resume", out, "--quiet"}, tmp.path());
     CHECK(read_file(log) == done);
     CHECK(read_file(tmp / out / "summary.json") == summary);
+  }
+}
+
+// Starts `args` and SIGKILLs it after `delay`. Returns true if it was killed,
+// false if it finished first (then it must have exited 0).
+bool kill_after(const std::vector<std::string>& args, const fs::path& scratch,
+                std::chrono::milliseconds delay) {
+  const pid_t pid = spawn_descent(args, scratch);
+  const auto deadline = std::chrono::steady_clock::now() + delay;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      INFO(read_file(scratch / ".spawn-out"));
+      REQUIRE((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ::kill(pid, SIGKILL);
+  while (::waitpid(pid, &status, 0) < 0) {
+  }
+  if (WIFEXITED(status)) REQUIRE(WEXITSTATUS(status) == 0);
+  return WIFSIGNALED(status);
+}
+
+// Pids of live `descent sweep-trial` workers whose request names `out`.
+std::vector<std::string> workers_of(const fs::path& out) {
+  std::vector<std::string> pids;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    const std::string cmdline((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+    if (contains(cmdline, "sweep-trial") && contains(cmdline, out.string()))
+      pids.push_back(entry.path().filename().string());
+  }
+  return pids;
+}
+
+// Kills the sweep into `out` at seeded-random moments, resuming it each
+// time, then lets it finish. After every kill: each record written before
+// it is still there exactly once (no finished trial ran again) and no
+// worker outlived its sweep. Returns the number of kills survived.
+int kill_at_random_moments(const fs::path& scratch, const fs::path& out,
+                           const std::vector<std::string>& extra,
+                           std::uint64_t seed) {
+  std::mt19937_64 rng(seed);  // the moments are the same on every run
+  std::uniform_int_distribution<int> delay_ms(100, 900);
+  int kills = 0;
+  std::vector<std::string> recorded;
+  for (int attempt = 0; attempt < 6; ++attempt) {
+    std::vector<std::string> args{"sweep", "--resume", out.string()};
+    if (!fs::exists(out / "sweep.json")) {  // killed before it started
+      fs::remove_all(out);
+      args = {"sweep", "exp.ini", "--out", out.string()};
+    }
+    args.insert(args.end(), {"--quiet", "--threads", "2"});
+    args.insert(args.end(), extra.begin(), extra.end());
+    const std::chrono::milliseconds delay(delay_ms(rng));
+    INFO("attempt " << attempt << ", kill after " << delay.count() << " ms");
+    if (!kill_after(args, scratch, delay)) break;
+    ++kills;
+    const std::vector<std::string> now =
+        whole_lines(read_file(out / "trials.jsonl"));
+    for (const std::string& line : recorded)
+      CHECK(std::count(now.begin(), now.end(), line) == 1);
+    recorded = now;
+    // Workers die with their parent (PR_SET_PDEATHSIG): within a second.
+    const auto until =
+        std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!workers_of(out).empty() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(workers_of(out).empty());
+  }
+  std::vector<std::string> finish{"sweep", "--resume", out.string(), "--quiet"};
+  finish.insert(finish.end(), extra.begin(), extra.end());
+  sweep(finish, scratch);
+  const std::vector<std::string> after =
+      lines_of(read_file(out / "trials.jsonl"));
+  for (const std::string& line : recorded)
+    CHECK(std::count(after.begin(), after.end(), line) == 1);
+  return kills;
+}
+
+TEST_CASE(
+    "sweep: killed at seeded-random moments and resumed each time, in "
+    "process and with --isolate, a sweep ends as an uninterrupted one",
+    "[cli][sweep][resume][isolate]") {
+  TempDir tmp("sweep-kill-random");
+  write_file(tmp / "exp.ini", kill_sweep());
+  sweep({"sweep", "exp.ini", "--quiet", "--threads", "2", "--out", "whole"},
+        tmp.path());
+  for (const bool isolate : {false, true}) {
+    INFO((isolate ? "--isolate" : "in process"));
+    const fs::path out = tmp / (isolate ? "isolated" : "in-process");
+    const std::vector<std::string> extra =
+        isolate ? std::vector<std::string>{"--isolate"}
+                : std::vector<std::string>{};
+    const int kills = kill_at_random_moments(tmp.path(), out, extra, 9);
+    WARN(kills << " kills survived " << (isolate ? "with --isolate" : ""));
+    CHECK(kills >= 2);
+    // No trial lost or run twice, and the same numbers as never killed.
+    CHECK(newline_count(out / "trials.jsonl") == kKillSweepTrials);
+    require_same_results(tmp / "whole", out);
   }
 }
 

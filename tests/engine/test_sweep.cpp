@@ -547,3 +547,63 @@ TEST_CASE("then_best_seeds re-runs the best point with fresh seeds and ids",
   const auto one = plan_search(plain.spec, plain.base);
   CHECK(plan_best_seeds(plain.spec, plain.base, one[0], 1).empty());
 }
+
+// ---- shards and MPI ranks: one round-robin partition ------------------------
+
+TEST_CASE("take_part deals the plans round robin: every plan once, in order",
+          "[engine][sweep][shard]") {
+  const auto plans = plan(
+      blobs(), {{"optimizer.lr", "grid(1e-3, 1, 7, log)"}, {"repeats", "2"}});
+  REQUIRE(plans.size() == 14);
+  for (const std::uint64_t parts : {1u, 2u, 3u, 5u, 14u, 20u}) {
+    INFO(parts << " parts");
+    std::set<std::uint64_t> seen;
+    for (std::uint64_t part = 0; part < parts; ++part) {
+      const auto mine = take_part(plans, part, parts);
+      CHECK(mine.size() == (14 - part + parts - 1) / parts);
+      for (std::size_t i = 0; i < mine.size(); ++i) {
+        CHECK(mine[i].id == part + i * parts);  // search ids are positions
+        CHECK(mine[i].seed == plans[mine[i].id].seed);
+        seen.insert(mine[i].id);
+      }
+    }
+    CHECK(seen.size() == 14);
+  }
+  // Parts balance: consecutive trials (often similar in cost) are spread.
+  CHECK(take_part(plans, 1, 3).front().id == 1);
+  CHECK(take_part(plans, 2, 3).back().id == 11);
+  CHECK(take_part(plans, 0, 0).empty());
+}
+
+TEST_CASE("take_part over a subset partitions by position, not by id",
+          "[engine][sweep][shard]") {
+  auto plans = plan(blobs(), {{"optimizer.lr", "0.001, 0.01, 0.1, 1, 10"}});
+  plans.erase(plans.begin() + 1);  // ids 0 2 3 4 remain (a resumed phase)
+  const auto a = take_part(plans, 0, 2), b = take_part(plans, 1, 2);
+  REQUIRE(a.size() == 2);
+  REQUIRE(b.size() == 2);
+  CHECK(a[0].id == 0);
+  CHECK(a[1].id == 3);
+  CHECK(b[0].id == 2);
+  CHECK(b[1].id == 4);
+}
+
+TEST_CASE("parse_shard reads K/N and refuses everything else, naming the flag",
+          "[engine][sweep][shard]") {
+  const SweepShard s = parse_shard("2/3", "--shard");
+  CHECK(s.k == 2);
+  CHECK(s.n == 3);
+  CHECK(s.text() == "2/3");
+  CHECK(parse_shard("1/1", "--shard").text() == "1/1");
+  for (const char* bad : {"0/3", "4/3", "1/0", "x", "", "/3", "2/", "1/3x",
+                          "-1/3", "1 /3", "99999999999999999999/3"}) {
+    INFO("'" << bad << "'");
+    try {
+      parse_shard(bad, "--shard");
+      FAIL("accepted");
+    } catch (const InputError& e) {
+      CHECK(std::string(e.what()).find("--shard '" + std::string(bad) + "'") !=
+            std::string::npos);
+    }
+  }
+}

@@ -108,7 +108,7 @@ TEST_CASE("each bad file gives one diagnostic and the rest still load",
   CHECK(r.find(DESCENT_KIND_OPTIMIZER, "sgd")->file.parent_path() == kBuiltIn);
 }
 
-TEST_CASE("a missing folder is a diagnostic; a file reached twice loads once",
+TEST_CASE("a missing folder is a diagnostic, a file reached twice loads once",
           "[host][registry]") {
   Registry r;
   r.scan({kGood, kGood, kBuiltIn / "does-not-exist"});

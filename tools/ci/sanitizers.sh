@@ -10,7 +10,9 @@
 #   tools/ci/sanitizers.sh [asan|tsan|all]     (default all)
 #
 # Environment: ASAN_BUILD_DIR (default /tmp/build-asan), TSAN_BUILD_DIR
-# (default /tmp/build-tsan), JOBS (default 2), ASAN_EXCLUDE (a ctest -E
+# (default /tmp/build-tsan), JOBS (default 2), ASAN_TARGETS (build only
+# these targets, default all), ASAN_TESTS (a ctest -R regex, default all;
+# tools/ci/reliability.sh uses both for its bounded subset), ASAN_EXCLUDE (a ctest -E
 # regex; default: tests of the binaries themselves, not of memory safety,
 # which instrumentation falsifies: install_* (packaging), abi_stability's
 # export list (ASan adds __odr_asan.* symbols) and RSS/heap load-unload
@@ -38,8 +40,10 @@ if [ "$what" = asan ] || [ "$what" = all ]; then
   echo "== ASan+UBSan: $asan_dir"
   cmake -S "$src" -B "$asan_dir" "${common[@]}" \
     -DDESCENT_SANITIZE=address,undefined >/dev/null
-  cmake --build "$asan_dir" -j"$jobs"
-  ctest --test-dir "$asan_dir" --output-on-failure -j"$jobs" -E "$asan_exclude"
+  # shellcheck disable=SC2086  # ASAN_TARGETS is a list of target names
+  cmake --build "$asan_dir" -j"$jobs" ${ASAN_TARGETS:+--target $ASAN_TARGETS}
+  ctest --test-dir "$asan_dir" --output-on-failure -j"$jobs" \
+    -R "${ASAN_TESTS:-.}" -E "$asan_exclude"
 fi
 
 if [ "$what" = tsan ] || [ "$what" = all ]; then

@@ -47,6 +47,8 @@ int reproduce_command(const std::vector<std::string>& args,
                       const std::vector<std::string>& full_command_line);
 int sweep_command(const std::vector<std::string>& args,
                   const std::vector<std::string>& full_command_line);
+int merge_command(const std::vector<std::string>& args,
+                  const std::vector<std::string>& full_command_line);
 int check_plugin_command(const std::vector<std::string>& args);
 int new_plugin_command(const std::vector<std::string>& args);
 int bench_command(const std::vector<std::string>& args);

@@ -1,5 +1,6 @@
 // descent — gradient-descent experiments with plugin optimizers.
 #include "cli.hpp"
+#include "sweep_trial_command.hpp"
 
 #include <descent/errors.hpp>
 
@@ -16,6 +17,8 @@ const char* const kUsage =
     "  run EXPERIMENT.ini [--section.key=value ...]   train as configured\n"
     "  sweep EXPERIMENT.ini | --resume RUN_DIR        grid/random search in "
     "parallel\n"
+    "  merge DIR_1 ... DIR_N --out RUN_DIR            merge the shards of "
+    "a sweep\n"
     "  lr-find EXPERIMENT.ini [--start LR --end LR]   learning-rate range "
     "test\n"
     "  reproduce RUN_DIR [--allow-changed]            re-run, compare bit "
@@ -58,6 +61,10 @@ int main(int argc, char** argv) {
       return descent::cli::reproduce_command(args, command_line);
     if (command == "sweep")
       return descent::cli::sweep_command(args, command_line);
+    if (command == "sweep-trial")  // hidden: an isolated sweep's worker
+      return descent::cli::sweep_trial_command(args);
+    if (command == "merge")
+      return descent::cli::merge_command(args, command_line);
     if (command == "check-plugin")
       return descent::cli::check_plugin_command(args);
     if (command == "new-plugin") return descent::cli::new_plugin_command(args);
@@ -65,7 +72,7 @@ int main(int argc, char** argv) {
     if (command == "plot") return descent::cli::plot_command(args);
     throw descent::InputError(
         "unknown command '" + command +
-        "' (commands: run, sweep, lr-find, reproduce, plugins, "
+        "' (commands: run, sweep, merge, lr-find, reproduce, plugins, "
         "check-plugin, new-plugin, bench, plot; see descent --help)");
   });
 }

@@ -1,6 +1,7 @@
 // descent sweep — grid and random search over experiment keys, trials in
 // parallel, every finished trial kept; --resume finishes a killed sweep.
 #include "cli.hpp"
+#include "sweep_trial_command.hpp"
 
 #include <descent/errors.hpp>
 #include <descent/records.hpp>
@@ -17,7 +18,8 @@ po::options_description sweep_options() {
   po::options_description options(
       "usage: descent sweep EXPERIMENT.ini [--section.key=value ...] "
       "[options]\n"
-      "       descent sweep --resume RUN_DIR [options]\n\n"
+      "       descent sweep --resume RUN_DIR [options]\n"
+      "       mpirun -np N descent sweep EXPERIMENT.ini --out RUN_DIR\n\n"
       "Runs the trials the experiment's [sweep] section describes, e.g.\n"
       "  [sweep]\n  optimizer.lr = grid(1e-4, 10, 9, log)\n"
       "in parallel, and writes RUN_DIR/{trials.jsonl, trials/, "
@@ -31,7 +33,11 @@ po::options_description sweep_options() {
       "recorded")("threads", po::value<unsigned>()->default_value(0),
                   "trials run at once, 0 = all cores (results do not "
                   "depend on it)")("quiet,q", po::bool_switch(),
-                                   "no progress line");
+                                   "no progress line")(
+      "shard", po::value<std::string>(),
+      "K/N: run only shard K of N of the search (trial ids t with t mod N "
+      "= K-1); `descent merge` joins the shards' folders");
+  add_isolate_options(options);
   add_plugin_options(options);
   return options;
 }
@@ -44,10 +50,16 @@ void prepare_resume(SweepOptions& o, const fs::path& dir,
     throw InputError(
         "descent sweep --resume: takes no --section.key=value; "
         "the sweep keeps its own");
+  o.out = dir;
+  o.resume = true;
+  if (launched_as_mpi_worker()) return;  // rank 0 reads the folder
   const SweepOptions recorded = recorded_sweep(dir, /*allow_copy=*/false);
   o.out = recorded.out;
   o.overrides = recorded.overrides;
   o.experiment_file = recorded.experiment_file;
+  o.isolate = recorded.isolate;
+  o.trial_timeout = recorded.trial_timeout;
+  o.shard = recorded.shard;
   o.resume = true;
 }
 
@@ -71,11 +83,13 @@ int sweep_command(const std::vector<std::string>& args,
   o.quiet = vm["quiet"].as<bool>();
   o.command_line = full_command_line;
   if (vm.count("resume")) {
-    if (vm.count("experiment") || vm.count("out"))
+    if (vm.count("experiment") || vm.count("out") || vm.count("shard"))
       throw InputError(
           "descent sweep --resume RUN_DIR: takes no "
-          "EXPERIMENT.ini and no --out");
+          "EXPERIMENT.ini, no --out and no --shard (a shard's folder "
+          "keeps its shard)");
     prepare_resume(o, vm["resume"].as<std::string>(), split.overrides);
+    apply_isolate_options(vm, o);
   } else {
     if (!vm.count("experiment"))
       throw InputError(
@@ -83,10 +97,13 @@ int sweep_command(const std::vector<std::string>& args,
           "(see descent sweep --help)");
     o.experiment_file = vm["experiment"].as<std::string>();
     o.overrides = split.overrides;
+    if (vm.count("shard"))
+      o.shard = parse_shard(vm["shard"].as<std::string>(), "--shard");
     o.out = vm.count("out")
                 ? fs::path(vm["out"].as<std::string>())
                 : default_run_dir("runs",
                                   o.experiment_file.stem().string() + "-sweep");
+    apply_isolate_options(vm, o);
   }
   const Registry registry = load_registry(vm);
   return run_sweep(o, registry);

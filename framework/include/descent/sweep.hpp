@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -79,6 +80,23 @@ std::vector<TrialPlan> plan_best_seeds(const SweepSpec& spec,
 // The seed of repeat r: the experiment's own for r = 0, derived otherwise.
 std::uint64_t repeat_seed(std::uint64_t experiment_seed, std::uint64_t r);
 
+// Shard k of n (1-based k): the search trials whose id t has
+// t mod n == k - 1. Cluster job arrays run one shard per task (`descent
+// sweep --shard K/N`), `descent merge` puts the folders back together.
+struct SweepShard {
+  std::uint64_t k = 1, n = 1;
+  std::string text() const;  // "K/N"
+};
+
+// Reads "K/N" (1 <= K <= N); an InputError naming `flag` otherwise.
+SweepShard parse_shard(const std::string& text, const std::string& flag);
+
+// Round robin: the plans at positions i with i mod parts == part (0-based
+// part). The one partition used by shards (over the search, so by trial
+// id) and by MPI ranks (over the trials a phase still has to run).
+std::vector<TrialPlan> take_part(const std::vector<TrialPlan>& plans,
+                                 std::uint64_t part, std::uint64_t parts);
+
 struct SweepOptions {
   std::filesystem::path experiment_file;  // the original file
   std::vector<std::string> overrides;     // "key=value", as given
@@ -86,16 +104,46 @@ struct SweepOptions {
   unsigned threads = 0;
   bool quiet = false;
   bool resume = false;
+  std::optional<SweepShard> shard;  // run only this shard of the search
   std::vector<std::string> command_line;
+  // Crash isolation: each trial in its own worker process, so a plugin
+  // that crashes marks only its trial "crashed"; with trial_timeout > 0
+  // (seconds) a worker still running then is killed ("timeout").
+  bool isolate = false;
+  double trial_timeout = 0.0;
 };
 
 // The options that re-run the sweep recorded in `dir` (its sweep.json and
 // experiment.ini): the original experiment file if it is unchanged (so
 // relative data paths still resolve), else the folder's copy when
-// `allow_copy`, else an InputError.
+// `allow_copy`, else an InputError. A shard's folder keeps its shard.
 SweepOptions recorded_sweep(const std::filesystem::path& dir, bool allow_copy);
 
+// True in a process an MPI launcher started as a rank other than 0: such a
+// rank does not read the sweep folder (it may not see it); rank 0 shares
+// the experiment with it.
+bool launched_as_mpi_worker();
+
 // Runs (or resumes) a sweep into options.out; returns the exit code.
+// Launched by mpirun (or srun) with several processes, the ranks share the
+// trials (take_part) and rank 0 writes options.out.
 int run_sweep(const SweepOptions& options, const Registry& registry);
+
+struct MergeOptions {
+  std::vector<std::filesystem::path> shards;  // folders of --shard K/N
+  std::filesystem::path out;
+  std::vector<std::string> command_line;
+};
+
+// Merges shard folders into one ordinary sweep folder at options.out:
+// exit 0 when it is complete, 1 when trials are missing (listed on stderr;
+// `descent sweep --resume OUT` runs them). Shards of different sweeps are
+// an InputError naming the folder and what differs.
+int merge_sweep_shards(const MergeOptions& options);
+
+// The worker of an isolated sweep (`descent sweep-trial REQUEST`, hidden):
+// runs the one trial the parent's JSON request names, writes its record
+// where the request says; returns the exit code.
+int run_sweep_trial_worker(const std::string& request);
 
 }  // namespace descent

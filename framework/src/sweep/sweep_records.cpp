@@ -51,6 +51,11 @@ TrialsLog::~TrialsLog() {
   if (out_ != nullptr) std::fclose(out_);
 }
 
+std::vector<json> read_records(const fs::path& file) {
+  std::uintmax_t good = 0;
+  return read_whole_lines(file, good);
+}
+
 std::set<std::uint64_t> TrialsLog::finished_ids() const {
   std::set<std::uint64_t> ids;
   for (const json& r : existing_)

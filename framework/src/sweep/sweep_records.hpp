@@ -36,6 +36,10 @@ class TrialsLog {
   std::vector<nlohmann::json> existing_;
 };
 
+// The whole records of a trials.jsonl, in file order, without changing
+// the file (a torn last line is left out); none if there is no file.
+std::vector<nlohmann::json> read_records(const std::filesystem::path& file);
+
 // summary.json's content from every trial record.
 nlohmann::json summarize(const SweepSpec& spec,
                          std::vector<nlohmann::json> records);

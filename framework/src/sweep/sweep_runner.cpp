@@ -1,5 +1,8 @@
 // Running a sweep: planning, trials in parallel, records, resume.
+#include "sweep_phase.hpp"
 #include "sweep_records.hpp"
+#include "sweep_trial.hpp"
+#include "trial_worker.hpp"
 
 #include <descent/errors.hpp>
 #include <descent/records.hpp>
@@ -31,49 +34,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The experiment of one trial: the sweep's file and overrides, then the
-// trial's assignment and seed on top.
-Experiment trial_experiment(const SweepOptions& o, const TrialPlan& t,
-                            const Registry& registry) {
-  Settings s = Settings::load(o.experiment_file, o.overrides);
-  s.take_prefix("sweep.");
-  const std::string origin = "sweep trial " + std::to_string(t.id);
-  for (const auto& [key, value] : t.assignment) s.set(key, value, origin);
-  s.set("experiment.seed", std::to_string(t.seed), origin);
-  return resolve_experiment(s, registry);
-}
-
-json params_json(const Assignment& assignment) {
-  json params = json::object();
-  for (const auto& [key, value] : assignment) {
-    char* end = nullptr;
-    const double x = std::strtod(value.c_str(), &end);
-    const bool number = !value.empty() && *end == '\0' && std::isfinite(x);
-    params[key] = number ? json(x) : json(value);
-  }
-  return params;
-}
-
-// Data sets shared by trials that read the same data: Fashion-MNIST is
-// loaded once per sweep, not once per trial.
-class DataCache {
- public:
-  std::shared_ptr<const TrainTest> get(const Experiment& e) {
-    std::string key;
-    for (const auto& [k, v] : e.resolved)
-      if (k.rfind("data.", 0) == 0) key += k + "=" + v + "\n";
-    if (e.data.source != DataSource::fashion_mnist)  // splits use the seed
-      key += "seed=" + std::to_string(e.seed);
-    const std::lock_guard<std::mutex> lock(mutex_);
-    auto& slot = cache_[key];
-    if (!slot) slot = std::make_shared<const TrainTest>(load_data(e));
-    return slot;
-  }
-
- private:
-  std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<const TrainTest>> cache_;
-};
+using sweep::DataCache;
+using sweep::trial_experiment;
 
 // Done/total, running, diverged, elapsed, ETA and best so far on stderr:
 // one live line on a terminal, a plain line every few seconds otherwise.
@@ -92,7 +54,8 @@ class SweepProgress {
     ++done_;
     const std::string status = record.at("status").get<std::string>();
     if (status == "diverged") ++diverged_;
-    if (status == "failed") ++failed_;
+    if (status == "failed" || status == "crashed" || status == "timeout")
+      ++failed_;
     const json& final = record.value("final", json::object());
     if (status == "ok" && final.contains(spec_.metric) &&
         final[spec_.metric].is_number()) {
@@ -145,8 +108,9 @@ class SweepProgress {
 
 class SweepRunner {
  public:
-  SweepRunner(const SweepOptions& options, const Registry& registry)
-      : o_(options), registry_(registry) {}
+  SweepRunner(const SweepOptions& options, const Registry& registry,
+              sweep::Cluster& cluster)
+      : o_(options), registry_(registry), cluster_(cluster) {}
 
   int run();
 
@@ -154,11 +118,15 @@ class SweepRunner {
   void prepare();
   void write_start_files();
   json run_trial(const TrialPlan& t);
-  void run_all(const std::vector<TrialPlan>& plans, sweep::TrialsLog& log,
-               SweepProgress& progress);
+  void run_all(const std::vector<TrialPlan>& plans,
+               const sweep::RecordSink& sink, SweepProgress& progress);
+  std::size_t trials_to_run(const std::vector<TrialPlan>& search) const;
+  int finish();
 
   const SweepOptions& o_;
   const Registry& registry_;
+  sweep::Cluster& cluster_;
+  json ranks_ = json::array();  // every MPI rank's host, for the manifest
   Experiment base_;
   SweepSpec spec_;
   std::vector<TrialPlan> search_;
@@ -197,103 +165,63 @@ void SweepRunner::write_start_files() {
              {"overrides", o_.overrides},
              {"search_trials", search_.size()},
              {"then_best_seeds", spec_.then_best_seeds},
-             {"metric", spec_.metric}};
+             {"metric", spec_.metric},
+             {"isolate", o_.isolate},
+             {"trial_timeout", o_.trial_timeout}};
+  if (o_.shard) sweep["shard"] = o_.shard->text();
   dir.write_json("sweep.json", sweep);
   // The base configuration's data (shared by trials that do not vary it).
   const auto data = data_.get(base_);
   json manifest = manifest_json(base_, *data, {o_.command_line, o_.threads});
   manifest["kind"] = "sweep";
+  manifest["isolate"] = o_.isolate;
+  if (cluster_.size() > 1) manifest["ranks"] = ranks_;
   dir.write_json("manifest.json", manifest);
 }
 
+// In process, or in a worker process when isolated: the same trial code.
 json SweepRunner::run_trial(const TrialPlan& t) {
-  const auto start = Clock::now();
-  json record{{"trial", t.id},
-              {"config", t.config},
-              {"repeat", t.repeat},
-              {"phase", t.best_seeds ? "best_seeds" : "search"},
-              {"params", params_json(t.assignment)},
-              {"seed", t.seed}};
-  try {
-    const Experiment e = trial_experiment(o_, t, registry_);
-    const auto data = data_.get(e);
-    preflight(e, *data);
-    const fs::path dir = o_.out / "trials" / std::to_string(t.id);
-    fs::remove_all(dir);  // a trial cut short by a kill starts over
-    fs::create_directories(dir);
-    write_file_atomically(
-        dir / "config.ini",
-        to_ini(e.resolved, "# sweep trial " + std::to_string(t.id) + "\n"));
-    const std::size_t n_params =
-        e.analytic()
-            ? Model(*e.model.component, e.model.hparams, 0, 1).param_count()
-            : 0;
-    MetricsCsv csv(dir / "metrics.csv", e.analytic(), n_params);
-    const RunResult result = train(e, *data, csv);
-    const json summary = summary_json(e, result, 0.0);
-    record["status"] = summary["status"];
-    if (summary.contains("reason")) record["reason"] = summary["reason"];
-    record["final"] = summary["final"];
-    record["epochs"] = summary["epochs"];
-    record["steps"] = summary["steps"];
-  } catch (const std::exception& error) {
-    record["status"] = "failed";
-    record["reason"] = error.what();
-    record["final"] = json::object();
-  }
-  record["seconds"] =
-      std::chrono::duration<double>(Clock::now() - start).count();
-  return record;
+  if (o_.isolate) return sweep::run_isolated_trial(o_, t, registry_.searched());
+  return sweep::run_trial(o_, t, registry_, data_);
 }
 
 void SweepRunner::run_all(const std::vector<TrialPlan>& plans,
-                          sweep::TrialsLog& log, SweepProgress& progress) {
-  const auto finished = log.finished_ids();
-  std::vector<const TrialPlan*> pending;
-  for (const TrialPlan& t : plans)
-    if (!finished.count(t.id)) pending.push_back(&t);
+                          const sweep::RecordSink& sink,
+                          SweepProgress& progress) {
   tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, pending.size(), 1),
+      tbb::blocked_range<std::size_t>(0, plans.size(), 1),
       [&](const tbb::blocked_range<std::size_t>& range) {
         for (std::size_t i = range.begin(); i < range.end(); ++i) {
           progress.started();
-          const json record = run_trial(*pending[i]);
-          log.append(record);
+          const json record = run_trial(plans[i]);
+          sink(record);
           progress.finished(record);
         }
       },
       tbb::simple_partitioner());
 }
 
-int SweepRunner::run() {
-  prepare();
-  if (!o_.resume) write_start_files();
-  sweep::TrialsLog log(o_.out / "trials.jsonl");
-  const std::size_t total = search_.size() + spec_.then_best_seeds;
-  SweepProgress progress(spec_, total - log.finished_ids().size(), o_.quiet);
+// What the progress line counts on rank 0: the trials still to run (its
+// share of them under MPI).
+std::size_t SweepRunner::trials_to_run(
+    const std::vector<TrialPlan>& search) const {
+  if (!cluster_.root()) return 0;
+  const auto finished =
+      sweep::TrialsLog(o_.out / "trials.jsonl").finished_ids();
+  std::size_t n = o_.shard ? 0 : spec_.then_best_seeds;
+  for (std::uint64_t id : finished)
+    if (id >= search_.size() && n > 0) --n;  // a best-seeds re-run
+  for (const TrialPlan& t : search) n += finished.count(t.id) ? 0 : 1;
+  const auto ranks = static_cast<std::size_t>(cluster_.size());
+  return (n + ranks - 1) / ranks;
+}
 
-  const unsigned threads =
-      o_.threads == 0 ? static_cast<unsigned>(tbb::info::default_concurrency())
-                      : o_.threads;
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
-                            threads);
-  tbb::task_arena arena(static_cast<int>(threads));
-  arena.execute([&] { run_all(search_, log, progress); });
-
-  std::vector<json> records =
+// Rank 0, after the last phase: summary.json and the exit code.
+int SweepRunner::finish() {
+  const std::vector<json> records =
       sweep::TrialsLog(o_.out / "trials.jsonl").existing();
-  if (spec_.then_best_seeds > 0) {
-    if (const json* best = sweep::best_search_record(spec_, records)) {
-      TrialPlan best_plan;
-      for (const TrialPlan& t : search_)
-        if (t.id == best->at("trial").get<std::uint64_t>()) best_plan = t;
-      const auto reruns =
-          plan_best_seeds(spec_, base_, best_plan, search_.size());
-      arena.execute([&] { run_all(reruns, log, progress); });
-      records = sweep::TrialsLog(o_.out / "trials.jsonl").existing();
-    }
-  }
-  const json summary = sweep::summarize(spec_, records);
+  json summary = sweep::summarize(spec_, records);
+  if (o_.shard) summary["shard"] = o_.shard->text();
   write_file_atomically(o_.out / "summary.json", summary.dump(2) + "\n");
   if (!o_.quiet) {
     if (summary["best"].is_null())
@@ -306,6 +234,54 @@ int SweepRunner::run() {
     std::printf("sweep folder: %s\n", o_.out.string().c_str());
   }
   return summary["best"].is_null() ? kExitRunFailed : kExitOk;
+}
+
+// Every rank runs this; with one process it is the plain sweep. A shard
+// runs only its part of the search: the best-seeds re-runs need the whole
+// search, so they run when the merged folder is resumed.
+int SweepRunner::run() {
+  sweep::together(cluster_, [&] { prepare(); });
+  for (const std::string& host : cluster_.gather(sweep::this_host()))
+    ranks_.push_back({{"rank", ranks_.size()}, {"host", host}});
+  sweep::together(cluster_, [&] {
+    if (cluster_.root() && !o_.resume) write_start_files();
+  });
+  const std::vector<TrialPlan> search =
+      o_.shard ? take_part(search_, o_.shard->k - 1, o_.shard->n) : search_;
+  SweepProgress progress(spec_, trials_to_run(search), o_.quiet);
+
+  const unsigned threads =
+      o_.threads == 0 ? static_cast<unsigned>(tbb::info::default_concurrency())
+                      : o_.threads;
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            threads);
+  tbb::task_arena arena(static_cast<int>(threads));
+  const sweep::RunHere run_here = [&](const std::vector<TrialPlan>& plans,
+                                      const sweep::RecordSink& sink) {
+    arena.execute([&] { run_all(plans, sink, progress); });
+  };
+  sweep::run_phase(cluster_, search, o_.out, run_here);
+
+  if (spec_.then_best_seeds > 0 && !o_.shard) {
+    std::string best;  // rank 0 ranks the whole search
+    if (cluster_.root()) {
+      const std::vector<json> records =
+          sweep::TrialsLog(o_.out / "trials.jsonl").existing();
+      if (const json* r = sweep::best_search_record(spec_, records))
+        best = r->at("trial").dump();
+    }
+    best = cluster_.broadcast(best);
+    for (const TrialPlan& t : search_)
+      if (!best.empty() && t.id == std::stoull(best))
+        sweep::run_phase(cluster_,
+                         plan_best_seeds(spec_, base_, t, search_.size()),
+                         o_.out, run_here);
+  }
+  int code = kExitOk;
+  sweep::together(cluster_, [&] {
+    if (cluster_.root()) code = finish();
+  });
+  return std::stoi(cluster_.broadcast(std::to_string(code)));
 }
 
 }  // namespace
@@ -324,6 +300,11 @@ SweepOptions recorded_sweep(const fs::path& dir, bool allow_copy) {
   o.out = dir;
   o.overrides = sweep.at("overrides").get<std::vector<std::string>>();
   o.experiment_file = sweep.at("experiment_file").get<std::string>();
+  o.isolate = sweep.value("isolate", false);  // absent before --isolate
+  o.trial_timeout = sweep.value("trial_timeout", 0.0);
+  if (sweep.contains("shard"))
+    o.shard = parse_shard(sweep.at("shard").get<std::string>(),
+                          info.string() + ": shard");
   const fs::path copy = dir / "experiment.ini";
   if (!fs::exists(o.experiment_file) ||
       read_text_file(o.experiment_file) != read_text_file(copy)) {
@@ -336,9 +317,23 @@ SweepOptions recorded_sweep(const fs::path& dir, bool allow_copy) {
   return o;
 }
 
+// Under mpirun every rank calls this: rank 0 shares its experiment (a
+// resumed sweep's, read from its folder); the others run into private
+// folders.
 int run_sweep(const SweepOptions& options, const Registry& registry) {
-  SweepRunner runner(options, registry);
-  return runner.run();
+  sweep::Cluster cluster;
+  try {
+    std::optional<sweep::StagingDir> staging;
+    if (!cluster.root()) staging.emplace(cluster.rank());
+    const SweepOptions o =
+        cluster.size() == 1
+            ? options
+            : sweep::shared_options(cluster, options, staging->path());
+    SweepRunner runner(o, registry, cluster);
+    return runner.run();
+  } catch (const sweep::PeerFailed& failed) {
+    return failed.code;
+  }
 }
 
 }  // namespace descent
