@@ -340,6 +340,23 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("descent plugins show names the precisions a model computes in",
+          "[cli][plugins]") {
+  TempDir tmp("show-precision");
+  const std::pair<const char*, const char*> cases[] = {
+      {"mlp", "precision: f64, f32"},
+      {"softmax", "precision: f64, f32"},
+      {"rosenbrock", "precision: f64\n"}};
+  for (const auto& [model, line] : cases) {
+    const Result r = run_descent({"plugins", "show", model}, tmp.path());
+    INFO(model << ": " << r.out << r.err);
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find(line) != std::string::npos);
+  }
+  const Result optimizer = run_descent({"plugins", "show", "sgd"}, tmp.path());
+  CHECK(optimizer.out.find("precision:") == std::string::npos);
+}
+
 TEST_CASE("descent plugins show adam prints its hyperparameter table",
           "[cli][plugins]") {
   TempDir tmp("show");

@@ -3,6 +3,7 @@
 
 #include <descent/catalog.hpp>
 #include <descent/errors.hpp>
+#include <descent/instances.hpp>
 #include <descent/sdk/hparams.hpp>
 #include <descent/settings.hpp>
 
@@ -124,7 +125,14 @@ void show_component(const Component& c) {
   const descent_descriptor& d = *c.descriptor;
   std::printf("%s %s %s — %s\n", kind_name(c.kind), d.name, d.version, d.doc);
   if (*d.reference != '\0') std::printf("reference: %s\n", d.reference);
-  std::printf("file: %s\n\n", c.file.string().c_str());
+  std::printf("file: %s\n", c.file.string().c_str());
+  if (c.kind == DESCENT_KIND_MODEL)
+    std::printf("precision: %s\n",
+                (c.model->flags & DESCENT_MODEL_ANALYTIC) != 0 ? "f64"
+                : Model::supports_f32(*c.model)
+                    ? "f64, f32 (trainer.dtype; ABI 1.1 float path)"
+                    : "f64 (no float32 path)");
+  std::printf("\n");
   std::printf("  %-26s %-7s %-10s %-22s %s\n", "key", "type", "default",
               "range", "doc");
   for (std::uint32_t i = 0; i < d.hparam_count; ++i) {
