@@ -158,6 +158,20 @@ TEST_CASE("a step budget stops inside an epoch", "[engine][trainer]") {
   CHECK(o.result.last.epoch == 1);
 }
 
+// The run of `pairs` with 2 and 8 threads equals the run with 1, bit for bit.
+void check_same_at_any_thread_count(const Pairs& pairs) {
+  const Outcome one = run(pairs, 1);
+  for (int threads : {2, 8}) {
+    INFO("threads = " << threads);
+    const Outcome many = run(pairs, threads);
+    REQUIRE(one.records.size() == many.records.size());
+    for (std::size_t i = 0; i < one.records.size(); ++i) {
+      CHECK(same_bits(one.records[i].train_loss, many.records[i].train_loss));
+      CHECK(same_bits(one.records[i].test_loss, many.records[i].test_loss));
+    }
+  }
+}
+
 TEST_CASE("results are bit-identical with 1, 2 and 8 threads",
           "[engine][trainer][determinism]") {
   // 4000 rows -> a full batch of 3200 spans several fixed-size chunks.
@@ -165,16 +179,7 @@ TEST_CASE("results are bit-identical with 1, 2 and 8 threads",
     INFO("batch_size = " << batch);
     Pairs pairs = linear_regression(batch, "0.05", "3");
     set(pairs, "data.rows", "4000");
-    const Outcome one = run(pairs, 1);
-    for (int threads : {2, 8}) {
-      INFO("threads = " << threads);
-      const Outcome many = run(pairs, threads);
-      REQUIRE(one.records.size() == many.records.size());
-      for (std::size_t i = 0; i < one.records.size(); ++i) {
-        CHECK(same_bits(one.records[i].train_loss, many.records[i].train_loss));
-        CHECK(same_bits(one.records[i].test_loss, many.records[i].test_loss));
-      }
-    }
+    check_same_at_any_thread_count(pairs);
   }
 }
 
@@ -186,17 +191,24 @@ TEST_CASE("float32 training is bit-identical with 1, 2 and 8 threads",
     set(pairs, "data.rows", "4000");
     set(pairs, "model.name", model);
     set(pairs, "trainer.dtype", "f32");
-    const Outcome one = run(pairs, 1);
-    REQUIRE(one.data.train.precision() == Precision::f32);
-    for (int threads : {2, 8}) {
-      INFO("threads = " << threads);
-      const Outcome many = run(pairs, threads);
-      REQUIRE(one.records.size() == many.records.size());
-      for (std::size_t i = 0; i < one.records.size(); ++i) {
-        CHECK(same_bits(one.records[i].train_loss, many.records[i].train_loss));
-        CHECK(same_bits(one.records[i].test_loss, many.records[i].test_loss));
-      }
-    }
+    REQUIRE(run(pairs, 1).data.train.precision() == Precision::f32);
+    check_same_at_any_thread_count(pairs);
+  }
+}
+
+TEST_CASE("a mini-batch of a large model is split, and threads still agree",
+          "[engine][trainer][determinism]") {
+  // About 135k parameters: a batch of 64 is two chunks of 32 (chunk_rows_for),
+  // computed on different threads and summed in a fixed order.
+  for (const char* dtype : {"f64", "f32"}) {
+    INFO("dtype = " << dtype);
+    Pairs pairs = linear_regression("64", "0.01", "2");
+    set(pairs, "data.rows", "1000");
+    set(pairs, "data.features", "50");
+    set(pairs, "model.name", "mlp");
+    set(pairs, "model.hidden", "2600");
+    set(pairs, "trainer.dtype", dtype);
+    check_same_at_any_thread_count(pairs);
   }
 }
 
