@@ -358,8 +358,8 @@ TEST_CASE("float32 features are the float64 ones rounded once",
   TempDir dir;
   write_fake_fashion(dir, cycling_labels(20));
   const descent::TrainTest wide = descent::load_fashion_mnist(dir.path());
-  const descent::TrainTest narrow = descent::load_fashion_mnist(
-      dir.path(), 0, 0, descent::Precision::f32);
+  const descent::TrainTest narrow =
+      descent::load_fashion_mnist(dir.path(), 0, 0, descent::Precision::f32);
   for (const auto& [d64, d32] : {std::pair{&wide.train, &narrow.train},
                                  std::pair{&wide.test, &narrow.test}}) {
     CHECK(d64->precision() == descent::Precision::f64);

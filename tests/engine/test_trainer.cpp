@@ -230,7 +230,8 @@ TEST_CASE("float32 follows the float64 run to float precision",
       CHECK(f32.records[i].test_loss ==
             Approx(f64.records[i].test_loss).epsilon(1e-4));
     }
-    CHECK_FALSE(same_bits(f32.result.last.test_loss, f64.result.last.test_loss));
+    CHECK_FALSE(
+        same_bits(f32.result.last.test_loss, f64.result.last.test_loss));
   }
 }
 
@@ -240,17 +241,17 @@ TEST_CASE("trainer.dtype = f32 is refused where it cannot apply",
     Settings s = Settings::from_pairs({{"model.name", "rosenbrock"},
                                        {"optimizer.name", "sgd"},
                                        {"trainer.dtype", "f32"}});
-    CHECK_THROWS_WITH(resolve_experiment(s, builtin()),
-                      Catch::Contains("trainer.dtype") &&
-                          Catch::Contains("f64"));
+    CHECK_THROWS_WITH(
+        resolve_experiment(s, builtin()),
+        Catch::Contains("trainer.dtype") && Catch::Contains("f64"));
   }
   SECTION("an unknown precision") {
     Pairs pairs = linear_regression("full", "0.05", "1");
     set(pairs, "trainer.dtype", "f16");
     Settings s = Settings::from_pairs(pairs);
-    CHECK_THROWS_WITH(resolve_experiment(s, builtin()),
-                      Catch::Contains("trainer.dtype") &&
-                          Catch::Contains("f16"));
+    CHECK_THROWS_WITH(
+        resolve_experiment(s, builtin()),
+        Catch::Contains("trainer.dtype") && Catch::Contains("f16"));
   }
   SECTION("data stored in double for a float32 run") {
     Pairs pairs = linear_regression("full", "0.05", "1");

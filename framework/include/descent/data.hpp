@@ -33,9 +33,9 @@ struct Dataset {
   // 0 for regression. Otherwise n_targets == 1 and each target is a class
   // index 0 .. n_classes-1 stored as a double.
   std::size_t n_classes = 0;
-  std::vector<double> features;      // rows x n_features (Precision::f64)
-  std::vector<float> features_f32;   // rows x n_features (Precision::f32)
-  std::vector<double> targets;       // rows x n_targets
+  std::vector<double> features;     // rows x n_features (Precision::f64)
+  std::vector<float> features_f32;  // rows x n_features (Precision::f32)
+  std::vector<double> targets;      // rows x n_targets
   // The files the rows came from, for the run manifest.
   std::vector<std::filesystem::path> sources;
 

@@ -67,9 +67,9 @@ class ModelInstance {
   std::vector<float> forward_f32(const std::vector<float>& params,
                                  const float* X) {
     std::vector<float> out(shape_.rows * shape_.outputs);
-    require(api_->forward_f32(instance_, params.data(), X, shape_.rows,
-                              out.data()),
-            "forward_f32");
+    require(
+        api_->forward_f32(instance_, params.data(), X, shape_.rows, out.data()),
+        "forward_f32");
     return out;
   }
   std::vector<float> backward_f32(const std::vector<float>& params,
@@ -213,21 +213,20 @@ CheckResult check_float32_path(const Component& c) {
         model.backward(p64, x_wide, widened(d32));
     const GradientError out_error = largest_difference(out32, out64);
     const GradientError grad_error = largest_difference(grad32, grad64);
-    const std::string terms = "largest difference " +
-                              approx(std::max(out_error.error,
-                                              grad_error.error)) +
-                              " (tolerance " + approx(kTolerance) +
-                              ", relative to max(1, |x|))";
+    const std::string terms =
+        "largest difference " +
+        approx(std::max(out_error.error, grad_error.error)) + " (tolerance " +
+        approx(kTolerance) + ", relative to max(1, |x|))";
     if (!(out_error.error <= kTolerance))
       return fail(name, "output " + std::to_string(out_error.index) + ": " +
                             approx(out32[out_error.index]) + " in float, " +
                             approx(out64[out_error.index]) + " in double; " +
                             terms);
     if (!(grad_error.error <= kTolerance))
-      return fail(name, "gradient " + std::to_string(grad_error.index) +
-                            ": " + approx(grad32[grad_error.index]) +
-                            " in float, " + approx(grad64[grad_error.index]) +
-                            " in double; " + terms);
+      return fail(name, "gradient " + std::to_string(grad_error.index) + ": " +
+                            approx(grad32[grad_error.index]) + " in float, " +
+                            approx(grad64[grad_error.index]) + " in double; " +
+                            terms);
     return pass(name, terms);
   });
 }

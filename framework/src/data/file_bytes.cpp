@@ -108,13 +108,14 @@ std::size_t initial_output_size(std::span<const unsigned char> gz) {
 
 namespace {
 
-using Decompressor =
-    std::unique_ptr<libdeflate_decompressor, void (*)(libdeflate_decompressor*)>;
+using Decompressor = std::unique_ptr<libdeflate_decompressor,
+                                     void (*)(libdeflate_decompressor*)>;
 
 // Every gzip member of `gz` inflated back to back, or nullopt when
 // libdeflate rejects the data (zlib then explains why).
 std::optional<Bytes> fast_gunzip(std::span<const unsigned char> gz) {
-  Decompressor d(libdeflate_alloc_decompressor(), &libdeflate_free_decompressor);
+  Decompressor d(libdeflate_alloc_decompressor(),
+                 &libdeflate_free_decompressor);
   if (!d) throw std::bad_alloc();
   Bytes out(initial_output_size(gz));
   std::size_t in_pos = 0, out_pos = 0;

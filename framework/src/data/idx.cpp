@@ -184,10 +184,10 @@ void scale_pixels(const IdxArray& array, std::vector<T>& out,
                   std::size_t count) {
   static const std::array<double, 256> scale = pixel_scale_table();
   out.resize(count);
-  std::transform(array.data.begin(),
-                 array.data.begin() + static_cast<std::ptrdiff_t>(count),
-                 out.begin(),
-                 [](unsigned char pixel) { return static_cast<T>(scale[pixel]); });
+  std::transform(
+      array.data.begin(),
+      array.data.begin() + static_cast<std::ptrdiff_t>(count), out.begin(),
+      [](unsigned char pixel) { return static_cast<T>(scale[pixel]); });
 }
 
 ImageFile read_images(const fs::path& file, std::size_t max_images,

@@ -135,8 +135,7 @@ LrFinderResult run_range_test(LossAndGradient&& loss_and_gradient,
       result.stopped = LrFinderStop::diverged;
       break;
     }
-    optimizer.step(std::span<T>(params), std::span<const T>(grad), p.lr,
-                   i + 1);
+    optimizer.step(std::span<T>(params), std::span<const T>(grad), p.lr, i + 1);
   }
   result.suggestion = suggest_lr(result.curve, o.steps);
   return result;
@@ -152,10 +151,9 @@ LrFinderResult find_lr_on_data(const Experiment& e, const Dataset& train,
   std::vector<double> initial(model.param_count());
   model.init(initial, stream_seed(e, StreamPurpose::init));
   std::vector<T> params(initial.begin(), initial.end());  // as the trainer
-  Optimizer optimizer(*e.optimizer.component, e.optimizer.hparams,
-                      params.size(),
-                      std::is_same_v<T, float> ? DESCENT_DTYPE_F32
-                                               : DESCENT_DTYPE_F64);
+  Optimizer optimizer(
+      *e.optimizer.component, e.optimizer.hparams, params.size(),
+      std::is_same_v<T, float> ? DESCENT_DTYPE_F32 : DESCENT_DTYPE_F64);
   engine::BatchEvaluator<T> evaluator(e, train.n_features, n_outputs,
                                       params.size());
   BatchSource<T> batches(e, train);

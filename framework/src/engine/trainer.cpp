@@ -76,8 +76,7 @@ std::uint64_t schedule_units(const Experiment& e,
 // Copies the rows named by `order[first, first + n)` into contiguous buffers.
 template <class T>
 void gather(const Dataset& data, const std::vector<std::size_t>& order,
-            std::size_t first, std::size_t n, Buffer<T>& X,
-            Buffer<double>& Y) {
+            std::size_t first, std::size_t n, Buffer<T>& X, Buffer<double>& Y) {
   const std::size_t f = data.n_features, t = data.n_targets;
   const T* features = data.feature_data<T>();
   for (std::size_t i = 0; i < n; ++i) {
@@ -352,8 +351,9 @@ void check_precision(const Experiment& e, const TrainTest& data,
                      const Model& model, const std::string& file) {
   if (e.trainer.dtype != Precision::f32) {
     if (data.train.precision() != Precision::f64)
-      throw InputError(file + ": the data is stored in float32 but "
-                              "trainer.dtype = f64");
+      throw InputError(file +
+                       ": the data is stored in float32 but "
+                       "trainer.dtype = f64");
     return;
   }
   if (!model.has_f32())
@@ -362,8 +362,9 @@ void check_precision(const Experiment& e, const TrainTest& data,
                      "' has no float32 path (ABI 1.1 forward_f32); use f64");
   if (data.train.precision() != Precision::f32 ||
       data.test.precision() != Precision::f32)
-    throw InputError(file + ": trainer.dtype = f32 but the data is stored "
-                            "in float64 (load it with load_data)");
+    throw InputError(file +
+                     ": trainer.dtype = f32 but the data is stored "
+                     "in float64 (load it with load_data)");
 }
 
 }  // namespace

@@ -155,12 +155,12 @@ TrainerSpec resolve_trainer(Settings& s, bool analytic) {
   // Analytic objectives are double only: an f32 there is a mistake.
   static constexpr std::string_view kDtypes[] = {"f64", "f32"};
   static constexpr std::string_view kAnalyticDtypes[] = {"f64"};
-  t.dtype = s.choice("trainer.dtype", "f64",
-                     analytic ? std::span<const std::string_view>(kAnalyticDtypes)
-                              : std::span<const std::string_view>(kDtypes)) ==
-                    "f32"
-                ? Precision::f32
-                : Precision::f64;
+  t.dtype =
+      s.choice("trainer.dtype", "f64",
+               analytic ? std::span<const std::string_view>(kAnalyticDtypes)
+                        : std::span<const std::string_view>(kDtypes)) == "f32"
+          ? Precision::f32
+          : Precision::f64;
   t.divergence_factor = s.real("trainer.divergence_factor", 4.0, 1.0, 1e300);
   t.log_every = static_cast<std::uint64_t>(
       s.integer("trainer.log_every", analytic ? 10 : 1, 1, kMaxCount));
@@ -220,8 +220,9 @@ TrainTest load_data(const Experiment& e) {
       return load_fashion_mnist(d.dir, d.train_limit, d.test_limit,
                                 e.trainer.dtype);
     case DataSource::csv:
-      return in_precision(split(read_csv(d.path, d.csv), d.test_fraction, e.seed),
-                          e.trainer.dtype);
+      return in_precision(
+          split(read_csv(d.path, d.csv), d.test_fraction, e.seed),
+          e.trainer.dtype);
     case DataSource::linear:
       return in_precision(
           split(make_linear_regression(d.rows, d.features, d.noise, e.seed),

@@ -157,12 +157,11 @@ class Mlp {
     descent::models::require_buffer(X, n, "X");
     descent::models::require_buffer(dout, n, "dout");
     Workspace<T>& ws = reserve_rows<T>(n);  // a no-op after forward
-    const T* delta = dout;  // d(loss)/d(output of layer l)
+    const T* delta = dout;                  // d(loss)/d(output of layer l)
     for (std::size_t l = layers_.size(); l-- > 0;) {
       const DenseLayer& layer = layers_[l];
       const ConstMatrixView<T> delta_view(delta, n, layer.outputs());
-      layer.backward_params(layer_input(ws, l, X, n), delta_view,
-                            grad.data());
+      layer.backward_params(layer_input(ws, l, X, n), delta_view, grad.data());
       if (l == 0) break;
       MatrixView<T> previous(ws.scratch[l % 2].data(), n, layer.inputs());
       layer.backward_input(params.data(), delta_view, previous);

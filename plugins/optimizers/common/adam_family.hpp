@@ -53,9 +53,9 @@ class AdamFamily {
 
   struct StepScalars {
     T beta1, one_minus_beta1, beta2, one_minus_beta2;
-    T l2;                     // weight_decay, or 0 when decoupled
-    T shrink;                 // 1 - lr * weight_decay when decoupled, else 1
-    T step_size;                  // lr / (1 - beta1^t)
+    T l2;         // weight_decay, or 0 when decoupled
+    T shrink;     // 1 - lr * weight_decay when decoupled, else 1
+    T step_size;  // lr / (1 - beta1^t)
     T inv_bias_correction2_sqrt;  // 1 / sqrt(1 - beta2^t)
   };
 

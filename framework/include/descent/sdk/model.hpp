@@ -36,12 +36,12 @@ namespace descent::sdk {
 
 // True when Impl computes in float as well as in double.
 template <class Impl>
-concept HasFloat32Path =
-    requires(Impl& m, std::span<const float> p, const float* x, float* y,
-             std::span<float> g) {
-      m.forward(p, x, std::uint64_t{1}, y);
-      m.backward(p, x, std::uint64_t{1}, x, g);
-    };
+concept HasFloat32Path = requires(Impl& m, std::span<const float> p,
+                                  const float* x, float* y,
+                                  std::span<float> g) {
+  m.forward(p, x, std::uint64_t{1}, y);
+  m.backward(p, x, std::uint64_t{1}, x, g);
+};
 
 template <class Impl>
 class ModelAdapter {
@@ -109,8 +109,8 @@ class ModelAdapter {
   }
 
   template <class T>
-  static descent_status backward(descent_model* p, const T* params,
-                                 const T* X, std::uint64_t rows, const T* dout,
+  static descent_status backward(descent_model* p, const T* params, const T* X,
+                                 std::uint64_t rows, const T* dout,
                                  T* grad) noexcept {
     Instance* s = self(p);
     return guarded(s->last_error, [&] {
