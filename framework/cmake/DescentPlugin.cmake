@@ -47,8 +47,13 @@ function(descent_add_plugin kind name)
   # sqrt without errno is one instruction, so kernels vectorize; the
   # results are the same (errno is the only difference).
   target_compile_options(${target} PRIVATE -fno-math-errno -ffp-contract=off)
-  target_link_options(${target} PRIVATE -Wl,--no-undefined
-    -Wl,--version-script=${map})
+  target_link_options(${target} PRIVATE -Wl,--version-script=${map})
+  # Every symbol resolved when the plugin links, not when it loads. Not with
+  # clang's sanitizers: their runtime is linked into executables only, and
+  # a plugin finds it in the process that loads it.
+  if(NOT (DESCENT_SANITIZE AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang"))
+    target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  endif()
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${map})
   # Warnings are errors in descent's own build only: DescentWarnings.cmake
   # is not installed, so plugin authors keep their own warning policy.
