@@ -2,12 +2,15 @@
 # CI's bounded reliability stage (.ci/run, after the test suite): every
 # libFuzzer target for a short time, then ASan + UBSan over the tests of the
 # code that reads untrusted input and runs sweeps (host, engine, sweep and
-# CLI tests), building only the targets they need. Any finding fails it.
+# CLI tests), then TSan over the trainer and sweep tests and the
+# tsan_canary checks, building only the targets they need. Any finding
+# fails it.
 #
 #   tools/ci/reliability.sh      (FUZZ_SECONDS, default 15 per target)
 #
 # The full runs (every target 30 s or more, the whole suite under ASan,
-# TSan) stay with tools/ci/fuzz.sh and tools/ci/sanitizers.sh: they take
+# TSan on engine_schedule too) stay with tools/ci/fuzz.sh and
+# tools/ci/sanitizers.sh: they take
 # longer than CI's budget. README, "Fuzzing and sanitizers", lists the
 # figures.
 set -euo pipefail
@@ -41,3 +44,12 @@ asan_tests() {
   ctest --test-dir "$build" --output-on-failure -j"${JOBS:-2}" -R "$regex"
 }
 stage "ASan+UBSan: ${tests[*]}" asan_tests
+
+# TSan needs a build of its own (it cannot be combined with ASan). The
+# canaries prove the libtbb bridge is active and still reports races.
+tsan_tests=(engine_trainer engine_sweep cli_sweep)
+stage "TSan: ${tsan_tests[*]} tsan_canary" \
+  env TSAN_BUILD_DIR="${RELIABILITY_TSAN_BUILD_DIR:-/tmp/build-reliability-tsan}" \
+  TSAN_TARGETS="descent ${tsan_tests[*]} tsan_canary" \
+  TSAN_TESTS="^($(IFS='|'; echo "${tsan_tests[*]}")):|^tsan_canary_" \
+  tools/ci/sanitizers.sh tsan

@@ -3,8 +3,13 @@
 #   1. ASan + UBSan (-fsanitize=address,undefined -fno-omit-frame-pointer
 #      -fno-sanitize-recover=undefined) on the host library, the plugins, the
 #      CLI and the tests; runs ctest minus $ASAN_EXCLUDE (see below).
-#   2. TSan on the sweep, schedule and trainer tests (and what they load):
-#      ctest -R "engine_trainer|engine_sweep|cli_sweep|engine_schedule".
+#   2. TSan on the sweep, schedule and trainer tests (and what they load)
+#      and the tsan_canary tests. Debian's libtbb is not TSan-built: the
+#      TSan build compiles with TBB_USE_PROFILING_TOOLS=2 and ctest preloads
+#      tests/support/tsan_tbb_bridge.cpp, which turns TBB's synchronization
+#      into happens-before; tsan_canary_clean (no report) and
+#      tsan_canary_race (a real race between two tasks is reported) prove
+#      that it is active and hides nothing.
 # Both use DESCENT_SANITIZE from the top-level CMakeLists.txt.
 #
 #   tools/ci/sanitizers.sh [asan|tsan|all]     (default all)
@@ -12,7 +17,9 @@
 # Environment: ASAN_BUILD_DIR (default /tmp/build-asan), TSAN_BUILD_DIR
 # (default /tmp/build-tsan), JOBS (default 2), ASAN_TARGETS (build only
 # these targets, default all), ASAN_TESTS (a ctest -R regex, default all;
-# tools/ci/reliability.sh uses both for its bounded subset), ASAN_EXCLUDE (a ctest -E
+# tools/ci/reliability.sh uses both for its bounded subset), TSAN_TARGETS
+# and TSAN_TESTS (the same for TSan; defaults: the tests above),
+# ASAN_EXCLUDE (a ctest -E
 # regex; default: tests of the binaries themselves, not of memory safety,
 # which instrumentation falsifies: install_* (packaging), abi_stability's
 # export list (ASan adds __odr_asan.* symbols) and RSS/heap load-unload
@@ -50,9 +57,10 @@ if [ "$what" = tsan ] || [ "$what" = all ]; then
   echo "== TSan: $tsan_dir"
   cmake -S "$src" -B "$tsan_dir" "${common[@]}" \
     -DDESCENT_SANITIZE=thread >/dev/null
+  # shellcheck disable=SC2086  # TSAN_TARGETS is a list of target names
   cmake --build "$tsan_dir" -j"$jobs" --target \
-    engine_trainer engine_sweep engine_schedule cli_sweep
-  ctest --test-dir "$tsan_dir" --output-on-failure -j"$jobs" \
-    -R "engine_trainer|engine_sweep|cli_sweep|engine_schedule"
+    ${TSAN_TARGETS:-engine_trainer engine_sweep engine_schedule cli_sweep tsan_canary}
+  ctest --test-dir "$tsan_dir" --output-on-failure -j"$jobs" -R \
+    "${TSAN_TESTS:-^(engine_trainer|engine_sweep|cli_sweep|engine_schedule):|^tsan_canary_}"
 fi
 echo "sanitizers: clean"
