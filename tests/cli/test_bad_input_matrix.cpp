@@ -229,6 +229,18 @@ std::vector<Row> config_rows() {
        kRun,
        2,
        {"@/exp.ini"}},
+      // Boost.Program_options 1.74 loops forever filling its message when
+      // the bad text holds the placeholder itself (found by fuzz_sweep_spec).
+      {"an invalid line holding Boost's own placeholder",
+       experiment(small_experiment("bad%invalid_line%line\n")),
+       kRun,
+       2,
+       {"@/exp.ini", "invalid line", "bad%invalid_line%line"}},
+      {"an unknown flag holding Boost's own placeholder",
+       [](const fs::path&) {},
+       std::vector<std::string>{"run", "--x%canonical_option%"},
+       2,
+       {"descent run", "--x%canonical_option%"}},
       {"binary garbage: UTF-16 text",
        experiment(utf16le(small_experiment())),
        kRun,

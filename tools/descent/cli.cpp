@@ -1,6 +1,7 @@
 #include "cli.hpp"
 
 #include <descent/errors.hpp>
+#include <descent/settings.hpp>
 
 #include <iostream>
 
@@ -56,7 +57,10 @@ po::variables_map parse(const std::vector<std::string>& args,
               vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    throw InputError("descent " + command + ": " + e.what() + " (see descent " +
+    std::string input;
+    for (const std::string& arg : args) input += arg + " ";
+    throw InputError("descent " + command + ": " +
+                     describe_option_error(e, input) + " (see descent " +
                      command + " --help)");
   }
   return vm;

@@ -18,6 +18,10 @@
 #include <utility>
 #include <vector>
 
+namespace boost::program_options {
+class error;
+}  // namespace boost::program_options
+
 namespace descent {
 
 class Settings {
@@ -87,6 +91,14 @@ class Settings {
 
 // Shortest text that reads back as the same double ("0.1", "1e-05").
 std::string format_number(double value);
+
+// The message of a Boost.Program_options error about `input` (what the user
+// wrote: a command line, an INI file). Boost 1.74 fills the "%name%"
+// placeholders of its messages in a loop that never ends when a user's text
+// contains the placeholder itself ("--x%canonical_option%" hung descent),
+// so with a '%' in the input the message is built without what().
+std::string describe_option_error(const boost::program_options::error& e,
+                                  std::string_view input);
 
 // Writes resolved settings as an INI file, one [section] per key prefix.
 std::string to_ini(const std::vector<std::pair<std::string, std::string>>& kv,

@@ -71,6 +71,17 @@ std::string format_number(double value) {
   return ec == std::errc() ? std::string(buffer, end) : std::string("nan");
 }
 
+std::string describe_option_error(const po::error& e, std::string_view input) {
+  if (input.find('%') == std::string_view::npos) return e.what();
+  if (const auto* line =
+          dynamic_cast<const po::invalid_config_file_syntax*>(&e))
+    return "invalid line '" + printable(line->tokens(), 120) + "'";
+  if (const auto* named = dynamic_cast<const po::error_with_option_name*>(&e))
+    return "invalid option or value at '" +
+           printable(named->get_option_name(), 120) + "'";
+  return e.what();  // no placeholders outside error_with_option_name
+}
+
 Settings Settings::load(const fs::path& file,
                         const std::vector<std::string>& overrides) {
   Settings s;
@@ -83,8 +94,8 @@ Settings Settings::load(const fs::path& file,
     const po::options_description none;
     parsed = po::parse_config_file(stream, none, /*allow_unregistered=*/true);
   } catch (const po::error& e) {
-    throw InputError(file.string() +
-                     ": not a valid INI file: " + printable(e.what(), 120));
+    throw InputError(file.string() + ": not a valid INI file: " +
+                     printable(describe_option_error(e, text), 120));
   }
   for (const po::option& option : parsed.options) {
     if (option.string_key.find('.') == std::string::npos)
