@@ -9,8 +9,10 @@
 
 #include <tbb/enumerable_thread_specific.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace descent::engine {
@@ -25,6 +27,25 @@ namespace descent::engine {
 // regression's batch of 64 stays one.
 inline constexpr std::size_t kMinChunkWork = std::size_t{1} << 22;
 std::size_t chunk_rows_for(std::size_t rows, std::size_t n_params);
+
+// The optimizer dtype of a run's precision.
+constexpr descent_dtype dtype_of(Precision p) {
+  return p == Precision::f32 ? DESCENT_DTYPE_F32 : DESCENT_DTYPE_F64;
+}
+
+// Copies the rows named by `rows` into contiguous buffers: features (in
+// the precision T they are stored in) to X, targets to Y. The trainer and
+// the LR range test cut their mini-batches with it.
+template <class T>
+void gather_rows(const Dataset& data, std::span<const std::size_t> rows, T* X,
+                 double* Y) {
+  const std::size_t f = data.n_features, t = data.n_targets;
+  const T* features = data.feature_data<T>();
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    std::copy_n(features + rows[i] * f, f, X + i * f);
+    std::copy_n(data.targets.data() + rows[i] * t, t, Y + i * t);
+  }
+}
 
 struct Evaluation {
   double loss = 0.0;      // mean over rows

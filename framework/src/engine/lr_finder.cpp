@@ -59,7 +59,8 @@ class BatchSource {
       return {train_.feature_data<T>(), train_.targets.data(), train_.rows};
     if (next_row_ >= train_.rows) start_epoch();
     const std::size_t n = std::min(batch_, train_.rows - next_row_);
-    gather(next_row_, n);
+    engine::gather_rows<T>(train_, std::span(order_).subspan(next_row_, n),
+                           X_.data(), Y_.data());
     next_row_ += n;
     return {X_.data(), Y_.data(), n};
   }
@@ -73,17 +74,6 @@ class BatchSource {
         e_.seed, static_cast<std::uint64_t>(StreamPurpose::shuffle), epoch_}
         .shuffle(std::span<std::size_t>(order_));
     next_row_ = 0;
-  }
-
-  // Copies rows order_[first, first + n) into the batch buffers.
-  void gather(std::size_t first, std::size_t n) {
-    const std::size_t f = train_.n_features, t = train_.n_targets;
-    const T* features = train_.feature_data<T>();
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t row = order_[first + i];
-      std::copy_n(features + row * f, f, X_.data() + i * f);
-      std::copy_n(train_.targets.data() + row * t, t, Y_.data() + i * t);
-    }
   }
 
   const Experiment& e_;
@@ -151,9 +141,8 @@ LrFinderResult find_lr_on_data(const Experiment& e, const Dataset& train,
   std::vector<double> initial(model.param_count());
   model.init(initial, stream_seed(e, StreamPurpose::init));
   std::vector<T> params(initial.begin(), initial.end());  // as the trainer
-  Optimizer optimizer(
-      *e.optimizer.component, e.optimizer.hparams, params.size(),
-      std::is_same_v<T, float> ? DESCENT_DTYPE_F32 : DESCENT_DTYPE_F64);
+  Optimizer optimizer(*e.optimizer.component, e.optimizer.hparams,
+                      params.size(), engine::dtype_of(e.trainer.dtype));
   engine::BatchEvaluator<T> evaluator(e, train.n_features, n_outputs,
                                       params.size());
   BatchSource<T> batches(e, train);

@@ -47,9 +47,6 @@ using Buffer = std::vector<T, CacheAligned<T>>;
 // full pass before training starts.
 constexpr std::size_t kInitialLossRows = 10'000;
 
-constexpr descent_dtype dtype_of(double) { return DESCENT_DTYPE_F64; }
-constexpr descent_dtype dtype_of(float) { return DESCENT_DTYPE_F32; }
-
 // One vectorized read of the values (the SDK's check).
 template <class Vector>
 bool all_finite(const Vector& values) {
@@ -71,19 +68,6 @@ std::uint64_t schedule_units(const Experiment& e,
                : epoch_steps;
   return t.epochs > 0 ? t.epochs
                       : (t.steps + steps_per_epoch - 1) / steps_per_epoch;
-}
-
-// Copies the rows named by `order[first, first + n)` into contiguous buffers.
-template <class T>
-void gather(const Dataset& data, const std::vector<std::size_t>& order,
-            std::size_t first, std::size_t n, Buffer<T>& X, Buffer<double>& Y) {
-  const std::size_t f = data.n_features, t = data.n_targets;
-  const T* features = data.feature_data<T>();
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t row = order[first + i];
-    std::copy_n(features + row * f, f, X.data() + i * f);
-    std::copy_n(data.targets.data() + row * t, t, Y.data() + i * t);
-  }
 }
 
 // Asks for the rows of the next batch while this one is computed: rows
@@ -136,7 +120,7 @@ class DataTrainer {
         params_(init_model_.param_count()),
         grad_(params_.size()),
         optimizer_(*e.optimizer.component, e.optimizer.hparams, params_.size(),
-                   dtype_of(T{})),
+                   engine::dtype_of(e.trainer.dtype)),
         evaluator_(e, train_.n_features, n_outputs_, params_.size()),
         batch_(e.trainer.batch_size == 0
                    ? train_.rows
@@ -243,7 +227,8 @@ class DataTrainer {
     const T* X = train_.feature_data<T>() + first * train_.n_features;
     const double* Y = train_.targets.data() + first * train_.n_targets;
     if (batch_ < train_.rows) {
-      gather(train_, order_, first, n, X_, Y_);
+      engine::gather_rows<T>(train_, std::span(order_).subspan(first, n),
+                             X_.data(), Y_.data());
       prefetch_rows<T>(train_, order_, first + n, batch_);
       X = X_.data();
       Y = Y_.data();
@@ -401,8 +386,7 @@ void preflight(const Experiment& e, const TrainTest& data) {
   check_precision(e, data, model, file);
   Loss(*e.loss.component, e.loss.hparams);
   Optimizer(*e.optimizer.component, e.optimizer.hparams, model.param_count(),
-            e.trainer.dtype == Precision::f32 ? DESCENT_DTYPE_F32
-                                              : DESCENT_DTYPE_F64);
+            engine::dtype_of(e.trainer.dtype));
 }
 
 RunResult train(const Experiment& experiment, const TrainTest& data,
