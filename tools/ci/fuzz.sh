@@ -7,8 +7,8 @@
 #
 #   tools/ci/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]    (default 30, all)
 #
-# Environment: FUZZ_BUILD_DIR (default /tmp/build-fuzz), FUZZ_OUT (default
-# /tmp/descent-fuzz-out: working corpora and crash files), JOBS (default 2).
+# Environment: FUZZ_BUILD_DIR (default build-fuzz in the checkout), FUZZ_OUT (default
+# $FUZZ_BUILD_DIR/fuzz-out: working corpora and crash files), JOBS (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 src=$PWD
@@ -16,8 +16,8 @@ seconds=${1:-30}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(settings sweep_spec idx csv state_blob)
-build=${FUZZ_BUILD_DIR:-/tmp/build-fuzz}
-out=${FUZZ_OUT:-/tmp/descent-fuzz-out}
+build=${FUZZ_BUILD_DIR:-$src/build-fuzz}
+out=${FUZZ_OUT:-$build/fuzz-out}
 jobs=${JOBS:-2}
 
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -33,12 +33,14 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
 for name in "${targets[@]}"; do
   work=$out/$name
-  rm -rf "$work" && mkdir -p "$work/corpus"
+  rm -rf "$work" && mkdir -p "$work/corpus" "$work/tmp"
   cp "$src/tests/fuzz/corpus/$name"/* "$work/corpus/"
   echo "== fuzz_$name: ${seconds}s"
   # -rss_limit_mb / -malloc_limit_mb: a reader that believes a header and
   # allocates gigabytes is a finding, not a slow test.
-  if ! (cd "$work" && "$build/tests/fuzz/fuzz_$name" corpus \
+  # TMPDIR: the targets write each input to a temporary file; keep those
+  # with this run rather than in the machine's /tmp.
+  if ! (cd "$work" && TMPDIR="$work/tmp" "$build/tests/fuzz/fuzz_$name" corpus \
           -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
           -malloc_limit_mb=1024 -max_len=8192 -print_final_stats=1 \
           >"$work/log.txt" 2>&1); then

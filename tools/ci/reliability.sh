@@ -27,7 +27,7 @@ stage() {  # NAME COMMAND...: runs it, prints its wall time
 # One clang build serves both halves: fuzz.sh configures it (ASan + UBSan,
 # libFuzzer coverage), and the tests below are built in the same folder,
 # so the host library and the plugins compile once, not twice.
-build=${RELIABILITY_BUILD_DIR:-/tmp/build-reliability}
+build=${RELIABILITY_BUILD_DIR:-$PWD/build-reliability}
 export FUZZ_BUILD_DIR=$build
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -49,7 +49,7 @@ stage "ASan+UBSan: ${tests[*]}" asan_tests
 # canaries prove the libtbb bridge is active and still reports races.
 tsan_tests=(engine_trainer engine_sweep cli_sweep)
 stage "TSan: ${tsan_tests[*]} tsan_canary" \
-  env TSAN_BUILD_DIR="${RELIABILITY_TSAN_BUILD_DIR:-/tmp/build-reliability-tsan}" \
+  env TSAN_BUILD_DIR="${RELIABILITY_TSAN_BUILD_DIR:-$PWD/build-reliability-tsan}" \
   TSAN_TARGETS="descent ${tsan_tests[*]} tsan_canary" \
   TSAN_TESTS="^($(IFS='|'; echo "${tsan_tests[*]}")):|^tsan_canary_" \
   tools/ci/sanitizers.sh tsan

@@ -14,8 +14,8 @@
 #
 #   tools/ci/sanitizers.sh [asan|tsan|all]     (default all)
 #
-# Environment: ASAN_BUILD_DIR (default /tmp/build-asan), TSAN_BUILD_DIR
-# (default /tmp/build-tsan), JOBS (default 2), ASAN_TARGETS (build only
+# Environment: ASAN_BUILD_DIR (default build-asan in the checkout), TSAN_BUILD_DIR
+# (default build-tsan), JOBS (default 2), ASAN_TARGETS (build only
 # these targets, default all), ASAN_TESTS (a ctest -R regex, default all;
 # tools/ci/reliability.sh uses both for its bounded subset), TSAN_TARGETS
 # and TSAN_TESTS (the same for TSan; defaults: the tests above),
@@ -30,8 +30,8 @@ cd "$(dirname "$0")/../.."
 src=$PWD
 what=${1:-all}
 jobs=${JOBS:-2}
-asan_dir=${ASAN_BUILD_DIR:-/tmp/build-asan}
-tsan_dir=${TSAN_BUILD_DIR:-/tmp/build-tsan}
+asan_dir=${ASAN_BUILD_DIR:-$src/build-asan}
+tsan_dir=${TSAN_BUILD_DIR:-$src/build-tsan}
 asan_exclude=${ASAN_EXCLUDE:-^install_|^abi_stability|^abi_clang_host}
 
 # -O1: sanitizer reports stay readable and the tests stay fast enough.
