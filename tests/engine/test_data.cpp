@@ -101,6 +101,13 @@ const Bytes kPixels = {0,  255, 1,  2,   3,   4,   10,  20, 30,
                        40, 50,  60, 128, 129, 200, 254, 7,  9};
 Bytes three_images() { return idx_file({3, 2, 3}, kPixels); }
 
+// Every feature of `data` as double, whatever format it is stored in.
+std::vector<double> features_of(const Dataset& data) {
+  std::vector<double> values(data.rows * data.n_features);
+  data.copy_features<double>(0, data.rows, values.data());
+  return values;
+}
+
 // The message of the InputError that `action` throws (another exception
 // type escapes and fails the test).
 std::string input_error_from(const std::function<void()>& action) {
@@ -142,7 +149,7 @@ void check_idx_images_error(const Bytes& contents, const std::string& phrase) {
 
 // ---- IDX --------------------------------------------------------------------
 
-TEST_CASE("read_idx_images scales each pixel by 1/255, row-major",
+TEST_CASE("read_idx_images keeps the pixel bytes, read as pixel / 255",
           "[data][idx]") {
   TempDir dir;
   const fs::path file = write_file(dir / "images-idx3-ubyte", three_images());
@@ -150,11 +157,15 @@ TEST_CASE("read_idx_images scales each pixel by 1/255, row-major",
   CHECK(images.rows == 3);
   CHECK(images.n_features == 6);
   CHECK(images.n_targets == 0);
-  REQUIRE(images.features.size() == kPixels.size());
+  CHECK(images.format() == descent::FeatureFormat::u8);
+  CHECK(images.features_u8 == std::vector<std::uint8_t>(kPixels.begin(),
+                                                        kPixels.end()));
+  const std::vector<double> values = features_of(images);
+  REQUIRE(values.size() == kPixels.size());
   for (std::size_t i = 0; i < kPixels.size(); ++i) {
-    CHECK(images.features[i] == static_cast<double>(kPixels[i]) / 255.0);
+    CHECK(values[i] == static_cast<double>(kPixels[i]) / 255.0);
   }
-  CHECK(images.features[1] == 1.0);  // byte 255 is exactly white
+  CHECK(values[1] == 1.0);  // byte 255 is exactly white
   REQUIRE(images.sources.size() == 1);
   CHECK(images.sources[0] == file);
 }
@@ -166,9 +177,9 @@ TEST_CASE("read_idx_images keeps only the first max_images images",
   const Dataset first_two = descent::read_idx_images(file, 2);
   CHECK(first_two.rows == 2);
   const Dataset all = descent::read_idx_images(file);
-  REQUIRE(first_two.features.size() == 12);
-  CHECK(std::equal(first_two.features.begin(), first_two.features.end(),
-                   all.features.begin()));
+  REQUIRE(first_two.features_u8.size() == 12);
+  CHECK(std::equal(first_two.features_u8.begin(), first_two.features_u8.end(),
+                   all.features_u8.begin()));
   CHECK(descent::read_idx_images(file, 99).rows == 3);  // a cap, not a pad
 }
 
@@ -180,7 +191,7 @@ TEST_CASE("gzip is recognised by content, not by file name", "[data][idx]") {
       write_file(dir / "gzipped-but-named.idx", gzip(three_images())));
   CHECK(gzipped.rows == raw.rows);
   CHECK(gzipped.n_features == raw.n_features);
-  CHECK(gzipped.features == raw.features);
+  CHECK(gzipped.features_u8 == raw.features_u8);
 }
 
 TEST_CASE("concatenated gzip members read as one stream", "[data][idx]") {
@@ -190,8 +201,8 @@ TEST_CASE("concatenated gzip members read as one stream", "[data][idx]") {
   const Bytes tail(whole.begin() + 10, whole.end());
   const fs::path file =
       write_file(dir / "two-members.gz", concat(gzip(head), gzip(tail)));
-  CHECK(descent::read_idx_images(file).features ==
-        descent::read_idx_images(write_file(dir / "one", whole)).features);
+  CHECK(descent::read_idx_images(file).features_u8 ==
+        descent::read_idx_images(write_file(dir / "one", whole)).features_u8);
 }
 
 TEST_CASE("read_idx_labels returns one byte per label", "[data][idx]") {
@@ -328,7 +339,7 @@ TEST_CASE("load_fashion_mnist pairs images with labels", "[data][fashion]") {
     CHECK(part->n_features == 4);
     CHECK(part->n_targets == 1);
     CHECK(part->n_classes == 10);
-    CHECK(part->features.front() == 51.0 / 255.0);
+    CHECK(features_of(*part).front() == 51.0 / 255.0);
     REQUIRE(part->targets.size() == part->rows);
     for (std::size_t i = 0; i < part->rows; ++i) {
       CHECK(part->targets[i] == static_cast<double>(i % 10));
@@ -347,34 +358,63 @@ TEST_CASE("load_fashion_mnist limits each part separately", "[data][fashion]") {
   write_fake_fashion(dir, cycling_labels(20));
   const descent::TrainTest data = descent::load_fashion_mnist(dir.path(), 7, 3);
   CHECK(data.train.rows == 7);
-  CHECK(data.train.features.size() == 7 * 4);
+  CHECK(data.train.features_u8.size() == 7 * 4);
   CHECK(data.train.targets.size() == 7);
   CHECK(data.test.rows == 3);
   CHECK(data.test.targets.size() == 3);
 }
 
-TEST_CASE("float32 features are the float64 ones rounded once",
-          "[data][fashion][f32]") {
-  TempDir dir;
-  write_fake_fashion(dir, cycling_labels(20));
-  const descent::TrainTest wide = descent::load_fashion_mnist(dir.path());
-  const descent::TrainTest narrow =
-      descent::load_fashion_mnist(dir.path(), 0, 0, descent::Precision::f32);
-  for (const auto& [d64, d32] : {std::pair{&wide.train, &narrow.train},
-                                 std::pair{&wide.test, &narrow.test}}) {
-    CHECK(d64->precision() == descent::Precision::f64);
-    CHECK(d32->precision() == descent::Precision::f32);
-    CHECK(d32->features.empty());
-    CHECK(d32->targets == d64->targets);
-    REQUIRE(d32->features_f32.size() == d64->features.size());
-    for (std::size_t i = 0; i < d64->features.size(); ++i)
-      CHECK(d32->features_f32[i] == static_cast<float>(d64->features[i]));
-    Dataset converted = *d64;
-    descent::store_features_as_f32(converted);
-    CHECK(converted.precision() == descent::Precision::f32);
-    CHECK(converted.features_f32 == d32->features_f32);
-    CHECK(converted.features.capacity() == 0);  // the doubles are freed
+TEST_CASE("byte features widen to pixel / 255, correctly rounded in both "
+          "precisions",
+          "[data][f32]") {
+  // Every byte value, one per row, in an order that is not the rows' own.
+  Dataset bytes;
+  bytes.rows = 256;
+  bytes.n_features = 1;
+  for (unsigned v = 0; v < 256; ++v)
+    bytes.features_u8.push_back(static_cast<std::uint8_t>(v));
+  CHECK(bytes.format() == descent::FeatureFormat::u8);
+  CHECK(bytes.feature_data<float>() == nullptr);
+  CHECK(bytes.feature_data<double>() == nullptr);
+  std::vector<std::size_t> rows(256);
+  for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = (i * 97) % 256;
+  std::vector<double> wide(256);
+  std::vector<float> narrow(256);
+  bytes.copy_features<double>(rows, wide.data());
+  bytes.copy_features<float>(rows, narrow.data());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const double exact = static_cast<double>(rows[i]) / 255.0;
+    CHECK(wide[i] == exact);
+    CHECK(narrow[i] == static_cast<float>(exact));  // rounded once
   }
+  // A range spanning several vector widths, from an odd first row.
+  std::vector<float> range(200);
+  bytes.copy_features<float>(37, 200, range.data());
+  for (std::size_t i = 0; i < range.size(); ++i)
+    CHECK(range[i] == static_cast<float>(static_cast<double>(37 + i) / 255.0));
+  CHECK(bytes.feature_row_bytes() == 1);
+  CHECK(bytes.feature_row(5) == bytes.features_u8.data() + 5);
+}
+
+TEST_CASE("store_features_as_f32 rounds float64 features once",
+          "[data][f32]") {
+  Dataset data = descent::make_blobs(30, 3, 2, 1.0, 4);
+  const std::vector<double> doubles = data.features;
+  CHECK(data.format() == descent::FeatureFormat::f64);
+  descent::store_features_as_f32(data);
+  CHECK(data.format() == descent::FeatureFormat::f32);
+  CHECK(data.features.capacity() == 0);  // the doubles are freed
+  REQUIRE(data.features_f32.size() == doubles.size());
+  for (std::size_t i = 0; i < doubles.size(); ++i)
+    CHECK(data.features_f32[i] == static_cast<float>(doubles[i]));
+  CHECK(data.feature_data<float>() == data.features_f32.data());
+  CHECK(data.feature_data<double>() == nullptr);
+  std::vector<double> widened(3);
+  data.copy_features<double>(2, 1, widened.data());
+  for (std::size_t j = 0; j < 3; ++j)
+    CHECK(widened[j] == static_cast<double>(data.features_f32[6 + j]));
+  descent::store_features_as_f32(data);  // a no-op now
+  CHECK(data.features_f32.size() == doubles.size());
 }
 
 TEST_CASE("load_fashion_mnist rejects inconsistent or missing files",
@@ -421,12 +461,12 @@ void check_fashion_part(const Dataset& part, std::size_t rows) {
   CHECK(part.rows == rows);
   CHECK(part.n_features == 784);
   CHECK(part.n_classes == 10);
-  REQUIRE(part.features.size() == rows * 784);
+  REQUIRE(part.features_u8.size() == rows * 784);
   REQUIRE(part.targets.size() == rows);
   const auto [lowest, highest] =
-      std::minmax_element(part.features.begin(), part.features.end());
-  CHECK(*lowest == 0.0);   // background pixels
-  CHECK(*highest == 1.0);  // some pixel is saturated
+      std::minmax_element(part.features_u8.begin(), part.features_u8.end());
+  CHECK(*lowest == 0);     // background pixels
+  CHECK(*highest == 255);  // some pixel is saturated
   std::vector<std::size_t> per_class(10, 0);
   std::size_t not_a_class = 0;
   for (double label : part.targets) {

@@ -10,6 +10,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
+#include <type_traits>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -191,7 +193,7 @@ TEST_CASE("float32 training is bit-identical with 1, 2 and 8 threads",
     set(pairs, "data.rows", "4000");
     set(pairs, "model.name", model);
     set(pairs, "trainer.dtype", "f32");
-    REQUIRE(run(pairs, 1).data.train.precision() == Precision::f32);
+    REQUIRE(run(pairs, 1).data.train.format() == descent::FeatureFormat::f32);
     check_same_at_any_thread_count(pairs);
   }
 }
@@ -298,6 +300,91 @@ TEST_CASE("softmax regression separates Gaussian blobs", "[engine][trainer]") {
                          {"trainer.epochs", "10"}});
   CHECK(o.result.classifier);
   CHECK(o.result.last.test_accuracy > 0.95);
+}
+
+namespace {
+
+// Pixel-like data: `rows` rows of 12 bytes and 3 classes, the class read off
+// the bytes so there is something to learn.
+Dataset byte_images(std::size_t rows, std::uint32_t seed) {
+  Dataset d;
+  d.rows = rows;
+  d.n_features = 12;
+  d.n_targets = 1;
+  d.n_classes = 3;
+  std::uint32_t state = seed;
+  for (std::size_t r = 0; r < rows; ++r) {
+    unsigned sum = 0;
+    for (std::size_t f = 0; f < d.n_features; ++f) {
+      state = state * 1664525u + 1013904223u;  // Numerical Recipes' LCG
+      const auto byte = static_cast<std::uint8_t>(state >> 24);
+      d.features_u8.push_back(byte);
+      sum += f < 4 ? byte : 0;
+    }
+    d.targets.push_back(static_cast<double>(sum * 3 / 1021));
+  }
+  return d;
+}
+
+// The same rows with the features widened to T and stored as T.
+template <class T>
+Dataset widened(const Dataset& bytes) {
+  Dataset d = bytes;
+  std::vector<T> values(bytes.rows * bytes.n_features);
+  bytes.copy_features<T>(0, bytes.rows, values.data());
+  d.features_u8.clear();
+  if constexpr (std::is_same_v<T, float>)
+    d.features_f32 = std::move(values);
+  else
+    d.features = std::move(values);
+  return d;
+}
+
+std::vector<EpochRecord> train_records(const Pairs& pairs,
+                                       const TrainTest& data) {
+  Settings settings = Settings::from_pairs(pairs);
+  const Experiment e = resolve_experiment(settings, builtin());
+  Collect collect;
+  train(e, data, collect);
+  return std::move(collect.records);
+}
+
+}  // namespace
+
+TEST_CASE("byte features train exactly as their widened values would",
+          "[engine][trainer][f32]") {
+  // Fashion-MNIST is held as bytes and widened while batches are cut; the
+  // run must not differ by a bit from one on the widened values.
+  const TrainTest bytes{byte_images(400, 7), byte_images(100, 8)};
+  for (const char* dtype : {"f64", "f32"})
+    for (const char* batch : {"full", "32"}) {
+      INFO("dtype = " << dtype << ", batch_size = " << batch);
+      const Pairs pairs = {{"model.name", "softmax"},
+                           {"loss.name", "cross_entropy"},
+                           {"optimizer.name", "sgd"},
+                           {"optimizer.lr", "0.5"},
+                           {"data.source", "blobs"},
+                           {"data.features", "12"},
+                           {"data.classes", "3"},
+                           {"trainer.batch_size", batch},
+                           {"trainer.epochs", "3"},
+                           {"trainer.dtype", dtype}};
+      const bool f32 = std::string(dtype) == "f32";
+      const TrainTest values =
+          f32 ? TrainTest{widened<float>(bytes.train),
+                          widened<float>(bytes.test)}
+              : TrainTest{widened<double>(bytes.train),
+                          widened<double>(bytes.test)};
+      const auto from_bytes = train_records(pairs, bytes);
+      const auto from_values = train_records(pairs, values);
+      REQUIRE(from_bytes.size() == 4);  // epoch 0 and three epochs
+      REQUIRE(from_values.size() == from_bytes.size());
+      for (std::size_t i = 0; i < from_bytes.size(); ++i) {
+        CHECK(same_bits(from_bytes[i].train_loss, from_values[i].train_loss));
+        CHECK(same_bits(from_bytes[i].test_loss, from_values[i].test_loss));
+      }
+      CHECK(from_bytes.back().test_loss < from_bytes.front().test_loss);
+    }
 }
 
 TEST_CASE("gradient descent on a quadratic follows the closed form",

@@ -14,18 +14,25 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 namespace descent {
 
-// The scalar type features are stored in; models train in the same one.
+// The scalar type a run computes in (trainer.dtype).
 enum class Precision { f64, f32 };
 
-// A table of rows held as two row-major matrices: features in double or,
-// after store_features_as_f32, in float (half the memory and bandwidth);
-// targets always in double.
+// How a data set holds its features. Models always receive them in the
+// run's precision: double and float are read in place when they match it,
+// and u8 holds IDX pixels as the bytes they are (value = byte / 255,
+// correctly rounded in either precision), a quarter of float's memory and
+// DRAM traffic, widened as each batch is cut.
+enum class FeatureFormat { f64, f32, u8 };
+
+// A table of rows held as two row-major matrices: features in one of the
+// formats above, targets always in double.
 struct Dataset {
   std::size_t rows = 0;
   std::size_t n_features = 0;
@@ -33,28 +40,43 @@ struct Dataset {
   // 0 for regression. Otherwise n_targets == 1 and each target is a class
   // index 0 .. n_classes-1 stored as a double.
   std::size_t n_classes = 0;
-  std::vector<double> features;     // rows x n_features (Precision::f64)
-  std::vector<float> features_f32;  // rows x n_features (Precision::f32)
-  std::vector<double> targets;      // rows x n_targets
+  std::vector<double> features;           // rows x n_features (f64)
+  std::vector<float> features_f32;        // rows x n_features (f32)
+  std::vector<std::uint8_t> features_u8;  // rows x n_features (u8)
+  std::vector<double> targets;            // rows x n_targets
   // The files the rows came from, for the run manifest.
   std::vector<std::filesystem::path> sources;
 
-  Precision precision() const {
-    return features.empty() && !features_f32.empty() ? Precision::f32
-                                                     : Precision::f64;
+  FeatureFormat format() const {
+    if (!features_u8.empty()) return FeatureFormat::u8;
+    return features.empty() && !features_f32.empty() ? FeatureFormat::f32
+                                                     : FeatureFormat::f64;
   }
-  // The feature matrix in the precision T it is stored in.
+  // The feature matrix when it is stored as T (double or float), read in
+  // place; nullptr when it is stored otherwise.
   template <class T>
   const T* feature_data() const {
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>);
     if constexpr (std::is_same_v<T, float>)
-      return features_f32.data();
+      return format() == FeatureFormat::f32 ? features_f32.data() : nullptr;
     else
-      return features.data();
+      return format() == FeatureFormat::f64 ? features.data() : nullptr;
   }
+  // The features of `rows`, in that order, as T (double or float) into
+  // `out` (rows.size() x n_features).
+  template <class T>
+  void copy_features(std::span<const std::size_t> rows, T* out) const;
+  // The features of rows first .. first+count-1 as T into `out`.
+  template <class T>
+  void copy_features(std::size_t first, std::size_t count, T* out) const;
+  // Where row r's features start and how many bytes they take: the trainer
+  // prefetches the rows of the next batch.
+  const void* feature_row(std::size_t r) const;
+  std::size_t feature_row_bytes() const;
 };
 
-// Rounds the features to float and frees the doubles (a no-op when they
-// already are float).
+// Rounds float64 features to float and frees the doubles (a no-op for any
+// other format).
 void store_features_as_f32(Dataset& data);
 
 struct TrainTest {
@@ -65,9 +87,9 @@ struct TrainTest {
 // ---- IDX (LeCun's MNIST format), raw or gzipped -----------------------------
 
 // Reads an unsigned-byte IDX file of 3 dimensions (count x height x width):
-// one row per image, n_features = height * width, pixels scaled by 1/255
-// into [0, 1], no targets. The whole file is validated; only the first
-// `max_images` images are converted (0 = all).
+// one row per image, n_features = height * width, features stored as the
+// bytes (FeatureFormat::u8: pixel / 255 in [0, 1]), no targets. The whole
+// file is validated; only the first `max_images` images are kept (0 = all).
 Dataset read_idx_images(const std::filesystem::path& file,
                         std::size_t max_images = 0);
 
@@ -75,13 +97,12 @@ Dataset read_idx_images(const std::filesystem::path& file,
 std::vector<std::uint8_t> read_idx_labels(const std::filesystem::path& file);
 
 // Reads <dir>/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] (the .gz name
-// is tried first). Features are pixels / 255 in [0, 1]; targets are the
-// classes 0..9. A limit keeps the first `limit` items of that part (0 = all).
-// With Precision::f32 the pixels are converted straight to float.
+// is tried first), the two parts at once. Features are the pixel bytes
+// (u8, pixel / 255 in [0, 1]); targets are the classes 0..9. A limit keeps
+// the first `limit` items of that part (0 = all).
 TrainTest load_fashion_mnist(const std::filesystem::path& dir,
                              std::size_t train_limit = 0,
-                             std::size_t test_limit = 0,
-                             Precision precision = Precision::f64);
+                             std::size_t test_limit = 0);
 
 // ---- CSV --------------------------------------------------------------------
 

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <limits>
 #include <span>
 #include <string>
@@ -17,6 +18,9 @@
 #include "descent/data.hpp"
 #include "descent/errors.hpp"
 #include "file_bytes.hpp"
+
+#include <tbb/parallel_invoke.h>
+#include <tbb/task_arena.h>
 
 namespace descent {
 namespace fs = std::filesystem;
@@ -164,34 +168,12 @@ IdxArray parse_idx(std::span<const unsigned char> bytes, const fs::path& file,
   return {std::move(dims), data};
 }
 
-// Exact pixel / 255.0 for every byte value, so conversion is one lookup.
-std::array<double, 256> pixel_scale_table() {
-  std::array<double, 256> table{};
-  for (std::size_t v = 0; v < table.size(); ++v) {
-    table[v] = static_cast<double>(v) / 255.0;
-  }
-  return table;
-}
-
 struct ImageFile {
   Dataset images;
   std::size_t images_in_file = 0;  // before `max_images` cut the rows
 };
 
-// pixels / 255 through a table, into `out` (float rounds the double value).
-template <class T>
-void scale_pixels(const IdxArray& array, std::vector<T>& out,
-                  std::size_t count) {
-  static const std::array<double, 256> scale = pixel_scale_table();
-  out.resize(count);
-  std::transform(
-      array.data.begin(),
-      array.data.begin() + static_cast<std::ptrdiff_t>(count), out.begin(),
-      [](unsigned char pixel) { return static_cast<T>(scale[pixel]); });
-}
-
-ImageFile read_images(const fs::path& file, std::size_t max_images,
-                      Precision precision) {
+ImageFile read_images(const fs::path& file, std::size_t max_images) {
   const Bytes bytes = data_detail::read_data_file(file);
   const IdxArray array = parse_idx(bytes, file, kImages);
   const std::size_t in_file = array.dims[0];
@@ -199,10 +181,9 @@ ImageFile read_images(const fs::path& file, std::size_t max_images,
   images.rows = max_images == 0 ? in_file : std::min(max_images, in_file);
   images.n_features = array.dims[1] * array.dims[2];
   const std::size_t count = images.rows * images.n_features;
-  if (precision == Precision::f32)
-    scale_pixels(array, images.features_f32, count);
-  else
-    scale_pixels(array, images.features, count);
+  images.features_u8.assign(
+      array.data.begin(),
+      array.data.begin() + static_cast<std::ptrdiff_t>(count));
   images.sources.push_back(file);
   return {std::move(images), in_file};
 }
@@ -210,7 +191,7 @@ ImageFile read_images(const fs::path& file, std::size_t max_images,
 }  // namespace
 
 Dataset read_idx_images(const fs::path& file, std::size_t max_images) {
-  return read_images(file, max_images, Precision::f64).images;
+  return read_images(file, max_images).images;
 }
 
 std::vector<std::uint8_t> read_idx_labels(const fs::path& file) {
@@ -250,10 +231,10 @@ void check_labels(const std::vector<std::uint8_t>& labels,
 
 // One part ("train" or "t10k"): images and labels that agree in count.
 Dataset load_fashion_part(const fs::path& dir, const std::string& part,
-                          std::size_t limit, Precision precision) {
+                          std::size_t limit) {
   const fs::path images_file = find_part_file(dir, part + "-images-idx3-ubyte");
   const fs::path labels_file = find_part_file(dir, part + "-labels-idx1-ubyte");
-  ImageFile image_file = read_images(images_file, limit, precision);
+  ImageFile image_file = read_images(images_file, limit);
   const std::vector<std::uint8_t> labels = read_idx_labels(labels_file);
   if (labels.size() != image_file.images_in_file) {
     fail(labels_file, "holds " + std::to_string(labels.size()) +
@@ -275,13 +256,33 @@ Dataset load_fashion_part(const fs::path& dir, const std::string& part,
 }  // namespace
 
 TrainTest load_fashion_mnist(const fs::path& dir, std::size_t train_limit,
-                             std::size_t test_limit, Precision precision) {
+                             std::size_t test_limit) {
   if (!fs::is_directory(dir)) {
     fail(dir,
          std::string("Fashion-MNIST directory not found; ") + kInstallHint);
   }
-  return {load_fashion_part(dir, "train", train_limit, precision),
-          load_fashion_part(dir, "t10k", test_limit, precision)};
+  // Both parts decompress at once. When both fail, the train part's error
+  // is the one reported, whichever finished first. isolate: a sweep loads
+  // its data inside a trial task under a lock, and this thread must not
+  // pick up another trial (which would wait for that lock) while it waits.
+  TrainTest data;
+  std::exception_ptr train_error, test_error;
+  auto load = [&dir](Dataset& part, const char* name, std::size_t limit,
+                     std::exception_ptr& error) {
+    try {
+      part = load_fashion_part(dir, name, limit);
+    } catch (...) {
+      error = std::current_exception();
+    }
+  };
+  tbb::this_task_arena::isolate([&] {
+    tbb::parallel_invoke(
+        [&] { load(data.train, "train", train_limit, train_error); },
+        [&] { load(data.test, "t10k", test_limit, test_error); });
+  });
+  if (train_error) std::rethrow_exception(train_error);
+  if (test_error) std::rethrow_exception(test_error);
+  return data;
 }
 
 }  // namespace descent

@@ -22,6 +22,8 @@ constexpr std::uint64_t kSplitStream = 0x73706c6974;
 // A Dataset assembled by hand can disagree with itself; catch that here
 // rather than read past a buffer.
 void check_shape(const Dataset& data) {
+  if (data.format() != FeatureFormat::f64)
+    throw std::invalid_argument("split: expects float64 features");
   if (data.features.size() != data.rows * data.n_features ||
       data.targets.size() != data.rows * data.n_targets) {
     throw std::invalid_argument(
@@ -78,16 +80,6 @@ TrainTest split(const Dataset& data, double test_fraction, std::uint64_t seed) {
   const std::span<const std::size_t> shuffled(order);
   return {take_rows(data, shuffled.subspan(n_test)),
           take_rows(data, shuffled.first(n_test))};
-}
-
-}  // namespace descent
-
-namespace descent {
-
-void store_features_as_f32(Dataset& data) {
-  if (data.features.empty()) return;
-  data.features_f32.assign(data.features.begin(), data.features.end());
-  std::vector<double>().swap(data.features);
 }
 
 }  // namespace descent

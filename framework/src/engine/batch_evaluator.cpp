@@ -161,13 +161,21 @@ Evaluation BatchEvaluator<T>::evaluate(const T* params, const Dataset& data,
   chunk_correct_.assign(chunks, 0);
   const double scale = 1.0 / static_cast<double>(rows);
   const bool classes = data.n_classes > 0;
-  const T* features = data.feature_data<T>();
+  const T* in_place = data.feature_data<T>();
 
   for_each_chunk(
       rows, chunk_rows, [&](std::size_t c, std::size_t first, std::size_t n) {
         Worker& w = local_worker(n);
         const double* targets = data.targets.data() + first * data.n_targets;
-        w.forward(params, features + first * n_inputs_, n, n_outputs_);
+        const T* X = nullptr;
+        if (in_place) {
+          X = in_place + first * n_inputs_;
+        } else {  // stored as bytes: widen this chunk (the buffer only grows)
+          w.x.resize(std::max(w.x.size(), n * n_inputs_));
+          data.copy_features<T>(first, n, w.x.data());
+          X = w.x.data();
+        }
+        w.forward(params, X, n, n_outputs_);
         chunk_losses_[c] = w.loss.value_and_grad(w.out.data(), targets, n,
                                                  n_outputs_, scale, nullptr);
         if (classes)

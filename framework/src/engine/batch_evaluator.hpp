@@ -34,17 +34,26 @@ constexpr descent_dtype dtype_of(Precision p) {
 }
 
 // Copies the rows named by `rows` into contiguous buffers: features (in
-// the precision T they are stored in) to X, targets to Y. The trainer and
-// the LR range test cut their mini-batches with it.
+// precision T, widened when stored as bytes) to X, targets to Y. The
+// trainer and the LR range test cut their mini-batches with it.
 template <class T>
 void gather_rows(const Dataset& data, std::span<const std::size_t> rows, T* X,
                  double* Y) {
-  const std::size_t f = data.n_features, t = data.n_targets;
-  const T* features = data.feature_data<T>();
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    std::copy_n(features + rows[i] * f, f, X + i * f);
+  const std::size_t t = data.n_targets;
+  data.copy_features<T>(rows, X);
+  for (std::size_t i = 0; i < rows.size(); ++i)
     std::copy_n(data.targets.data() + rows[i] * t, t, Y + i * t);
-  }
+}
+
+// The whole feature matrix in T: read in place when it is stored as T,
+// otherwise widened once into `storage` (full-batch training reads every
+// row at every step).
+template <class T>
+const T* features_in(const Dataset& data, std::vector<T>& storage) {
+  if (const T* in_place = data.feature_data<T>()) return in_place;
+  storage.resize(data.rows * data.n_features);
+  data.copy_features<T>(0, data.rows, storage.data());
+  return storage.data();
 }
 
 struct Evaluation {
@@ -79,6 +88,7 @@ class BatchEvaluator {
     Loss loss;
     std::vector<double> out, dout;  // what the loss plugin reads and writes
     std::vector<T> out_t, dout_t;   // the model's side, when T is float
+    std::vector<T> x;  // a chunk's features, when not stored as T
     void forward(const T* params, const T* X, std::size_t rows,
                  std::size_t cols);
     void backward(const T* params, const T* X, std::size_t rows,

@@ -35,7 +35,8 @@ struct Batch {
 
 // Endless mini-batches in the trainer's order: epoch k (from 1) shuffles the
 // rows with the stream (seed, shuffle, k) and cuts them into batches, the
-// last one possibly short. A full batch reads the data set in place.
+// last one possibly short. A full batch reads the data set in place (or
+// widened once when it is stored as bytes).
 template <class T>
 class BatchSource {
  public:
@@ -51,12 +52,14 @@ class BatchSource {
     if (!full_batch()) {
       X_.resize(batch_ * train_.n_features);
       Y_.resize(batch_ * train_.n_targets);
+    } else {
+      full_X_ = engine::features_in(train_, X_);
     }
   }
 
   Batch<T> next() {
     if (full_batch())
-      return {train_.feature_data<T>(), train_.targets.data(), train_.rows};
+      return {full_X_, train_.targets.data(), train_.rows};
     if (next_row_ >= train_.rows) start_epoch();
     const std::size_t n = std::min(batch_, train_.rows - next_row_);
     engine::gather_rows<T>(train_, std::span(order_).subspan(next_row_, n),
@@ -82,8 +85,9 @@ class BatchSource {
   std::vector<std::size_t> order_;
   std::size_t next_row_;
   std::uint64_t epoch_ = 0;
-  std::vector<T> X_;
+  std::vector<T> X_;  // a batch, or the widened data set for a full batch
   std::vector<double> Y_;
+  const T* full_X_ = nullptr;
 };
 
 // Why the test stops at this point, or "" to go on.

@@ -202,7 +202,8 @@ Experiment resolve_experiment(Settings& settings, const Registry& registry) {
 
 namespace {
 
-// Data is generated and split in double, then stored as the trainer wants.
+// Data is generated and split in double, then stored as the trainer wants
+// (Fashion-MNIST's bytes serve either precision as they are).
 TrainTest in_precision(TrainTest data, Precision precision) {
   if (precision == Precision::f32) {
     store_features_as_f32(data.train);
@@ -217,8 +218,7 @@ TrainTest load_data(const Experiment& e) {
   const DataSpec& d = e.data;
   switch (d.source) {
     case DataSource::fashion_mnist:
-      return load_fashion_mnist(d.dir, d.train_limit, d.test_limit,
-                                e.trainer.dtype);
+      return load_fashion_mnist(d.dir, d.train_limit, d.test_limit);
     case DataSource::csv:
       return in_precision(
           split(read_csv(d.path, d.csv), d.test_fraction, e.seed),

@@ -1,0 +1,101 @@
+// Reading a data set's features in the run's precision, whatever format
+// they are stored in (Dataset::copy_features).
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <type_traits>
+
+#include "descent/data.hpp"
+
+namespace descent {
+namespace {
+
+// pixel / 255, correctly rounded. For float, byte / 255.0f equals the
+// double quotient rounded to float for all 256 bytes (test_data checks
+// each), so each precision divides in its own type and the loop
+// vectorizes; the AVX2 clone converts and divides 8 floats at a time, where
+// a 256-entry table would be one scalar load per pixel.
+__attribute__((target_clones("avx2", "default"))) void widen_pixels(
+    const std::uint8_t* in, std::size_t n, float* out) {
+  for (std::size_t i = 0; i < n; ++i)
+    out[i] = static_cast<float>(in[i]) / 255.0f;
+}
+
+__attribute__((target_clones("avx2", "default"))) void widen_pixels(
+    const std::uint8_t* in, std::size_t n, double* out) {
+  for (std::size_t i = 0; i < n; ++i)
+    out[i] = static_cast<double>(in[i]) / 255.0;
+}
+
+// n values of one row from `data`'s storage, starting at element `at`.
+template <class T>
+void copy_row(const Dataset& data, std::size_t at, std::size_t n, T* out) {
+  switch (data.format()) {
+    case FeatureFormat::u8:
+      widen_pixels(data.features_u8.data() + at, n, out);
+      break;
+    case FeatureFormat::f32:
+      std::copy_n(data.features_f32.data() + at, n, out);
+      break;
+    case FeatureFormat::f64:
+      std::copy_n(data.features.data() + at, n, out);
+      break;
+  }
+}
+
+}  // namespace
+
+template <class T>
+void Dataset::copy_features(std::span<const std::size_t> which,
+                            T* out) const {
+  for (std::size_t i = 0; i < which.size(); ++i)
+    copy_row(*this, which[i] * n_features, n_features, out + i * n_features);
+}
+
+template <class T>
+void Dataset::copy_features(std::size_t first, std::size_t count,
+                            T* out) const {
+  copy_row(*this, first * n_features, count * n_features, out);
+}
+
+template void Dataset::copy_features(std::span<const std::size_t>,
+                                     float*) const;
+template void Dataset::copy_features(std::span<const std::size_t>,
+                                     double*) const;
+template void Dataset::copy_features(std::size_t, std::size_t, float*) const;
+template void Dataset::copy_features(std::size_t, std::size_t, double*) const;
+
+const void* Dataset::feature_row(std::size_t r) const {
+  const std::size_t at = r * n_features;
+  switch (format()) {
+    case FeatureFormat::u8:
+      return features_u8.data() + at;
+    case FeatureFormat::f32:
+      return features_f32.data() + at;
+    case FeatureFormat::f64:
+      break;
+  }
+  return features.data() + at;
+}
+
+std::size_t Dataset::feature_row_bytes() const {
+  switch (format()) {
+    case FeatureFormat::u8:
+      return n_features;
+    case FeatureFormat::f32:
+      return n_features * sizeof(float);
+    case FeatureFormat::f64:
+      break;
+  }
+  return n_features * sizeof(double);
+}
+
+void store_features_as_f32(Dataset& data) {
+  if (data.format() != FeatureFormat::f64 || data.features.empty()) return;
+  data.features_f32.assign(data.features.begin(), data.features.end());
+  std::vector<double>().swap(data.features);
+}
+
+}  // namespace descent
