@@ -135,13 +135,18 @@ bool all_finite(const T* values, std::size_t n) {
   return bad == 0;
 }
 
-// Gradient bytes per block of an elementwise step: small enough that the
-// block is still in L1 when the update reads it after the check.
-inline constexpr std::size_t kStepBlockBytes = 16384;
+// Gradient bytes per block of an elementwise step. Small, so that the
+// check's read of the gradient and the update's streams over the weights
+// and the state alternate finely and the hardware prefetchers keep all of
+// them running: an Adam step over 10M floats took 0.64 ns per element with
+// 16 KiB blocks, 0.53 with 2 KiB (tools/bench, one core), where one fused
+// loop without any check takes 0.55.
+inline constexpr std::size_t kStepBlockBytes = 2048;
 // Steps of at least this many elements run their blocks in parallel.
 inline constexpr std::size_t kParallelStepElements = std::size_t{1} << 20;
 // Blocks per parallel task (1 MiB of gradient): keeps scheduling cheap.
-inline constexpr std::size_t kParallelStepGrain = 64;
+inline constexpr std::size_t kParallelStepGrain =
+    (std::size_t{1} << 20) / kStepBlockBytes;
 
 template <class Impl>
 concept ElementwiseOptimizer = requires {
