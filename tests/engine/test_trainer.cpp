@@ -214,6 +214,19 @@ TEST_CASE("a mini-batch of a large model is split, and threads still agree",
   }
 }
 
+TEST_CASE("a batch of wide float rows is cut by bytes, and threads agree",
+          "[engine][trainer][determinism][f32]") {
+  // 784 float inputs: a batch of 128 rows (400 KB) is two chunks of 64
+  // (kMaxChunkInputBytes), the 2000-row evaluations many more.
+  Pairs pairs = {{"model.name", "softmax"},      {"loss.name", "cross_entropy"},
+                 {"optimizer.name", "sgd"},      {"optimizer.lr", "0.01"},
+                 {"data.source", "blobs"},       {"data.rows", "2500"},
+                 {"data.features", "784"},       {"data.classes", "10"},
+                 {"trainer.batch_size", "128"},  {"trainer.epochs", "2"},
+                 {"trainer.dtype", "f32"},       {"experiment.seed", "5"}};
+  check_same_at_any_thread_count(pairs);
+}
+
 TEST_CASE("float32 follows the float64 run to float precision",
           "[engine][trainer][f32]") {
   // Same data, init and shuffle: only the rounding of the products differs,

@@ -8,12 +8,15 @@
 
 namespace descent::engine {
 
-std::size_t chunk_rows_for(std::size_t rows, std::size_t n_params) {
+std::size_t chunk_rows_for(std::size_t rows, std::size_t n_params,
+                           std::size_t row_bytes, std::size_t max_chunks) {
+  const std::size_t max_rows = std::clamp<std::size_t>(
+      kMaxChunkInputBytes / std::max<std::size_t>(row_bytes, 1), 1, 256);
   const std::size_t min_rows = std::clamp<std::size_t>(
       (kMinChunkWork + n_params - 1) / std::max<std::size_t>(n_params, 1), 1,
-      256);
-  const std::size_t chunks =
-      std::clamp<std::size_t>((rows + min_rows - 1) / min_rows, 1, 32);
+      max_rows);
+  const std::size_t chunks = std::clamp<std::size_t>(
+      (rows + min_rows - 1) / min_rows, 1, std::max<std::size_t>(max_chunks, 1));
   return std::max<std::size_t>(1, (rows + chunks - 1) / chunks);
 }
 
@@ -115,7 +118,8 @@ template <class T>
 double BatchEvaluator<T>::loss_and_gradient(const T* params, const T* X,
                                             const double* Y, std::size_t rows,
                                             T* grad) {
-  const std::size_t chunk_rows = chunk_rows_for(rows, n_params_);
+  const std::size_t chunk_rows = chunk_rows_for(
+      rows, n_params_, n_inputs_ * sizeof(T), kMaxGradientChunks);
   const std::size_t chunks = chunk_count(rows, chunk_rows);
   const std::size_t target_cols =
       experiment_.loss.component->loss->flags & DESCENT_LOSS_CLASS_TARGETS
@@ -155,7 +159,9 @@ Evaluation BatchEvaluator<T>::evaluate(const T* params, const Dataset& data,
                                        std::size_t rows) {
   rows = rows == 0 ? data.rows : std::min(rows, data.rows);
   if (rows == 0) return {kNotMeasured, kNotMeasured};
-  const std::size_t chunk_rows = chunk_rows_for(rows, n_params_);
+  // No gradient buffers here, so no limit on the number of chunks.
+  const std::size_t chunk_rows =
+      chunk_rows_for(rows, n_params_, n_inputs_ * sizeof(T), rows);
   const std::size_t chunks = chunk_count(rows, chunk_rows);
   chunk_losses_.resize(std::max(chunk_losses_.size(), chunks));
   chunk_correct_.assign(chunks, 0);
