@@ -400,6 +400,57 @@ TEST_CASE("byte features train exactly as their widened values would",
     }
 }
 
+TEST_CASE("runs from one starting point share its evaluation",
+          "[engine][trainer][sweep]") {
+  Pairs pairs = linear_regression("32", "0.05", "2");
+  const Outcome alone = run(pairs);
+  Settings settings = Settings::from_pairs(pairs);
+  const Experiment e = resolve_experiment(settings, builtin());
+  StartingPoints shared;
+  const std::string key = StartingPoints::key_of(e);
+
+  SECTION("the first run leaves exactly what it would have computed") {
+    Collect collect;
+    train(e, alone.data, collect, &shared);
+    const auto point = shared.find(key);
+    REQUIRE(point.has_value());
+    CHECK(same_bits(point->train_loss, alone.records.front().train_loss));
+    CHECK(same_bits(point->test_loss, alone.records.front().test_loss));
+    REQUIRE(collect.records.size() == alone.records.size());
+    for (std::size_t i = 0; i < alone.records.size(); ++i)
+      CHECK(same_bits(collect.records[i].test_loss,
+                      alone.records[i].test_loss));
+  }
+  SECTION("a later run takes it instead of evaluating") {
+    shared.store(key, {1.5, 2.5, kNotMeasured});  // marked values
+    Collect collect;
+    const RunResult result = train(e, alone.data, collect, &shared);
+    CHECK(result.initial_loss == 1.5);
+    CHECK(collect.records.front().test_loss == 2.5);
+    CHECK(collect.records.back().epoch == 2);
+  }
+  SECTION("another optimizer setting starts at the same point") {
+    set(pairs, "optimizer.lr", "0.01");
+    set(pairs, "trainer.batch_size", "8");
+    Settings other = Settings::from_pairs(pairs);
+    CHECK(StartingPoints::key_of(resolve_experiment(other, builtin())) == key);
+  }
+  SECTION("another seed, model or data set does not") {
+    for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
+             {"experiment.seed", "4"},
+             {"model.init_scale", "0.5"},
+             {"data.rows", "999"},
+             {"trainer.dtype", "f32"}}) {
+      INFO(k << " = " << v);
+      Pairs changed = pairs;
+      set(changed, k, v);
+      Settings other = Settings::from_pairs(changed);
+      CHECK(StartingPoints::key_of(resolve_experiment(other, builtin())) !=
+            key);
+    }
+  }
+}
+
 TEST_CASE("gradient descent on a quadratic follows the closed form",
           "[engine][trainer][analytic]") {
   // f(w) = 0.5 (1 w0^2 + 10 w1^2): w_i(t) = (1 - lr lambda_i)^t w_i(0).

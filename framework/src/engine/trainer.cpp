@@ -106,11 +106,12 @@ template <class T>
 class DataTrainer {
  public:
   DataTrainer(const Experiment& e, const TrainTest& data,
-              TrainingObserver& observer)
+              TrainingObserver& observer, StartingPoints* shared)
       : e_(e),
         train_(data.train),
         test_(data.test),
         observer_(observer),
+        shared_(shared),
         n_outputs_(train_.n_classes > 0 ? train_.n_classes : train_.n_targets),
         init_model_(*e.model.component, e.model.hparams, train_.n_features,
                     n_outputs_),
@@ -153,20 +154,37 @@ class DataTrainer {
 
   void record_initial_point() {
     last_lr_ = lr_.at(0);
-    const auto initial =
-        evaluator_.evaluate(params_.data(), train_, kInitialLossRows);
-    result_.initial_loss = initial.loss;
-    EpochRecord r = evaluate_test(0);
-    r.train_loss = initial.loss;
+    const StartingPoint start = starting_point();
+    result_.initial_loss = start.train_loss;
+    EpochRecord r = record_of(0, {start.test_loss, start.test_accuracy});
+    r.train_loss = start.train_loss;
     publish(r, true);
   }
 
+  // The starting point's evaluation, shared with runs that start there too.
+  StartingPoint starting_point() {
+    const std::string key = shared_ ? StartingPoints::key_of(e_) : "";
+    if (shared_)
+      if (const auto known = shared_->find(key)) return *known;
+    StartingPoint start;
+    start.train_loss =
+        evaluator_.evaluate(params_.data(), train_, kInitialLossRows).loss;
+    const auto test = evaluator_.evaluate(params_.data(), test_);
+    start.test_loss = test.loss;
+    start.test_accuracy = test.accuracy;
+    if (shared_) shared_->store(key, start);
+    return start;
+  }
+
   EpochRecord evaluate_test(std::uint64_t epoch) {
+    return record_of(epoch, evaluator_.evaluate(params_.data(), test_));
+  }
+
+  EpochRecord record_of(std::uint64_t epoch, const engine::Evaluation& test) {
     EpochRecord r;
     r.epoch = epoch;
     r.steps = step_;
     r.lr = last_lr_;
-    const auto test = evaluator_.evaluate(params_.data(), test_);
     r.test_loss = test.loss;
     r.test_accuracy = test.accuracy;
     r.seconds = seconds_since(start_);
@@ -247,6 +265,7 @@ class DataTrainer {
   const Dataset& train_;
   const Dataset& test_;
   TrainingObserver& observer_;
+  StartingPoints* shared_;
   std::size_t n_outputs_;
   Model init_model_;
   Buffer<T> params_, grad_;
@@ -391,12 +410,36 @@ void preflight(const Experiment& e, const TrainTest& data) {
 }
 
 RunResult train(const Experiment& experiment, const TrainTest& data,
-                TrainingObserver& observer) {
+                TrainingObserver& observer, StartingPoints* shared) {
   preflight(experiment, data);
   if (experiment.analytic()) return train_analytic(experiment, observer);
   if (experiment.trainer.dtype == Precision::f32)
-    return DataTrainer<float>(experiment, data, observer).run();
-  return DataTrainer<double>(experiment, data, observer).run();
+    return DataTrainer<float>(experiment, data, observer, shared).run();
+  return DataTrainer<double>(experiment, data, observer, shared).run();
+}
+
+std::string StartingPoints::key_of(const Experiment& e) {
+  std::string key;
+  for (const auto& [k, v] : e.resolved) {
+    const bool matters = k.starts_with("model.") || k.starts_with("loss.") ||
+                         k.starts_with("data.") || k == "experiment.seed" ||
+                         k == "trainer.dtype";
+    if (matters) key += k + "=" + v + "\n";
+  }
+  return key + "seed=" + std::to_string(e.seed);
+}
+
+std::optional<StartingPoint> StartingPoints::find(
+    const std::string& key) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = points_.find(key);
+  if (it == points_.end()) return std::nullopt;
+  return it->second;
+}
+
+void StartingPoints::store(const std::string& key, const StartingPoint& point) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  points_.emplace(key, point);
 }
 
 }  // namespace descent

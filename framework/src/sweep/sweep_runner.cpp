@@ -34,7 +34,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-using sweep::DataCache;
+using sweep::TrialCache;
 using sweep::trial_experiment;
 
 // Done/total, running, diverged, elapsed, ETA and best so far on stderr:
@@ -130,7 +130,7 @@ class SweepRunner {
   Experiment base_;
   SweepSpec spec_;
   std::vector<TrialPlan> search_;
-  DataCache data_;
+  TrialCache cache_;  // data and starting points the trials share
 };
 
 void SweepRunner::prepare() {
@@ -171,7 +171,7 @@ void SweepRunner::write_start_files() {
   if (o_.shard) sweep["shard"] = o_.shard->text();
   dir.write_json("sweep.json", sweep);
   // The base configuration's data (shared by trials that do not vary it).
-  const auto data = data_.get(base_);
+  const auto data = cache_.data(base_);
   json manifest = manifest_json(base_, *data, {o_.command_line, o_.threads});
   manifest["kind"] = "sweep";
   manifest["isolate"] = o_.isolate;
@@ -182,7 +182,7 @@ void SweepRunner::write_start_files() {
 // In process, or in a worker process when isolated: the same trial code.
 json SweepRunner::run_trial(const TrialPlan& t) {
   if (o_.isolate) return sweep::run_isolated_trial(o_, t, registry_.searched());
-  return sweep::run_trial(o_, t, registry_, data_);
+  return sweep::run_trial(o_, t, registry_, cache_);
 }
 
 void SweepRunner::run_all(const std::vector<TrialPlan>& plans,

@@ -14,7 +14,7 @@ namespace descent::sweep {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::shared_ptr<const TrainTest> DataCache::get(const Experiment& e) {
+std::shared_ptr<const TrainTest> TrialCache::data(const Experiment& e) {
   std::string key;
   for (const auto& [k, v] : e.resolved)
     if (k.rfind("data.", 0) == 0 || k == "trainer.dtype")  // stored as
@@ -22,7 +22,7 @@ std::shared_ptr<const TrainTest> DataCache::get(const Experiment& e) {
   if (e.data.source != DataSource::fashion_mnist)  // splits use the seed
     key += "seed=" + std::to_string(e.seed);
   const std::lock_guard<std::mutex> lock(mutex_);
-  auto& slot = cache_[key];
+  auto& slot = data_[key];
   if (!slot) slot = std::make_shared<const TrainTest>(load_data(e));
   return slot;
 }
@@ -62,13 +62,13 @@ json record_head(const TrialPlan& t) {
 }
 
 json run_trial(const SweepOptions& o, const TrialPlan& t,
-               const Registry& registry, DataCache& data_cache) {
+               const Registry& registry, TrialCache& cache) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   json record = record_head(t);
   try {
     const Experiment e = trial_experiment(o, t, registry);
-    const auto data = data_cache.get(e);
+    const auto data = cache.data(e);
     preflight(e, *data);
     const fs::path dir = o.out / "trials" / std::to_string(t.id);
     fs::remove_all(dir);  // a trial cut short by a kill starts over
@@ -81,7 +81,7 @@ json run_trial(const SweepOptions& o, const TrialPlan& t,
             ? Model(*e.model.component, e.model.hparams, 0, 1).param_count()
             : 0;
     MetricsCsv csv(dir / "metrics.csv", e.analytic(), n_params);
-    const RunResult result = train(e, *data, csv);
+    const RunResult result = train(e, *data, csv, &cache.starting_points);
     const json summary = summary_json(e, result, 0.0);
     record["status"] = summary["status"];
     if (summary.contains("reason")) record["reason"] = summary["reason"];

@@ -7,6 +7,7 @@
 #include <descent/experiment.hpp>
 #include <descent/registry.hpp>
 #include <descent/sweep.hpp>
+#include <descent/trainer.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -17,15 +18,16 @@
 
 namespace descent::sweep {
 
-// Data sets shared by trials that read the same data: Fashion-MNIST is
-// loaded once per sweep, not once per trial.
-class DataCache {
+// What trials share: data sets (Fashion-MNIST is loaded once per sweep,
+// not once per trial) and the evaluations of their starting points.
+class TrialCache {
  public:
-  std::shared_ptr<const TrainTest> get(const Experiment& e);
+  std::shared_ptr<const TrainTest> data(const Experiment& e);
+  StartingPoints starting_points;
 
  private:
   std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<const TrainTest>> cache_;
+  std::map<std::string, std::shared_ptr<const TrainTest>> data_;
 };
 
 // The experiment of one trial: the sweep's file and overrides, then the
@@ -41,7 +43,7 @@ nlohmann::json record_head(const TrialPlan& t);
 // record (status ok, diverged or failed; never throws for a trial's own
 // failure).
 nlohmann::json run_trial(const SweepOptions& o, const TrialPlan& t,
-                         const Registry& registry, DataCache& data);
+                         const Registry& registry, TrialCache& cache);
 
 // A plan as JSON and back, for the worker's request.
 nlohmann::json plan_json(const TrialPlan& t);

@@ -267,9 +267,9 @@ int run_sweep_trial_worker(const std::string& request_text) {
   o.experiment_file = request.at("experiment_file").get<std::string>();
   o.overrides = request.at("overrides").get<std::vector<std::string>>();
   o.out = request.at("out").get<std::string>();
-  sweep::DataCache data;
+  sweep::TrialCache cache;
   const json record = sweep::run_trial(
-      o, sweep::plan_from_json(request.at("plan")), registry, data);
+      o, sweep::plan_from_json(request.at("plan")), registry, cache);
   write_file_atomically(request.at("record_file").get<std::string>(),
                         record.dump() + "\n");
   return kExitOk;
