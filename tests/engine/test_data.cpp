@@ -158,8 +158,8 @@ TEST_CASE("read_idx_images keeps the pixel bytes, read as pixel / 255",
   CHECK(images.n_features == 6);
   CHECK(images.n_targets == 0);
   CHECK(images.format() == descent::FeatureFormat::u8);
-  CHECK(images.features_u8 == std::vector<std::uint8_t>(kPixels.begin(),
-                                                        kPixels.end()));
+  CHECK(images.features_u8 ==
+        std::vector<std::uint8_t>(kPixels.begin(), kPixels.end()));
   const std::vector<double> values = features_of(images);
   REQUIRE(values.size() == kPixels.size());
   for (std::size_t i = 0; i < kPixels.size(); ++i) {
@@ -364,9 +364,10 @@ TEST_CASE("load_fashion_mnist limits each part separately", "[data][fashion]") {
   CHECK(data.test.targets.size() == 3);
 }
 
-TEST_CASE("byte features widen to pixel / 255, correctly rounded in both "
-          "precisions",
-          "[data][f32]") {
+TEST_CASE(
+    "byte features widen to pixel / 255, correctly rounded in both "
+    "precisions",
+    "[data][f32]") {
   // Every byte value, one per row, in an order that is not the rows' own.
   Dataset bytes;
   bytes.rows = 256;
@@ -396,8 +397,7 @@ TEST_CASE("byte features widen to pixel / 255, correctly rounded in both "
   CHECK(bytes.feature_row(5) == bytes.features_u8.data() + 5);
 }
 
-TEST_CASE("store_features_as_f32 rounds float64 features once",
-          "[data][f32]") {
+TEST_CASE("store_features_as_f32 rounds float64 features once", "[data][f32]") {
   Dataset data = descent::make_blobs(30, 3, 2, 1.0, 4);
   const std::vector<double> doubles = data.features;
   CHECK(data.format() == descent::FeatureFormat::f64);

@@ -11,9 +11,9 @@
 
 #include <cmath>
 #include <cstdint>
-#include <type_traits>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -218,12 +218,12 @@ TEST_CASE("a batch of wide float rows is cut by bytes, and threads agree",
           "[engine][trainer][determinism][f32]") {
   // 784 float inputs: a batch of 128 rows (400 KB) is two chunks of 64
   // (kMaxChunkInputBytes), the 2000-row evaluations many more.
-  Pairs pairs = {{"model.name", "softmax"},      {"loss.name", "cross_entropy"},
-                 {"optimizer.name", "sgd"},      {"optimizer.lr", "0.01"},
-                 {"data.source", "blobs"},       {"data.rows", "2500"},
-                 {"data.features", "784"},       {"data.classes", "10"},
-                 {"trainer.batch_size", "128"},  {"trainer.epochs", "2"},
-                 {"trainer.dtype", "f32"},       {"experiment.seed", "5"}};
+  Pairs pairs = {{"model.name", "softmax"},     {"loss.name", "cross_entropy"},
+                 {"optimizer.name", "sgd"},     {"optimizer.lr", "0.01"},
+                 {"data.source", "blobs"},      {"data.rows", "2500"},
+                 {"data.features", "784"},      {"data.classes", "10"},
+                 {"trainer.batch_size", "128"}, {"trainer.epochs", "2"},
+                 {"trainer.dtype", "f32"},      {"experiment.seed", "5"}};
   check_same_at_any_thread_count(pairs);
 }
 
@@ -372,22 +372,17 @@ TEST_CASE("byte features train exactly as their widened values would",
   for (const char* dtype : {"f64", "f32"})
     for (const char* batch : {"full", "32"}) {
       INFO("dtype = " << dtype << ", batch_size = " << batch);
-      const Pairs pairs = {{"model.name", "softmax"},
-                           {"loss.name", "cross_entropy"},
-                           {"optimizer.name", "sgd"},
-                           {"optimizer.lr", "0.5"},
-                           {"data.source", "blobs"},
-                           {"data.features", "12"},
-                           {"data.classes", "3"},
-                           {"trainer.batch_size", batch},
-                           {"trainer.epochs", "3"},
-                           {"trainer.dtype", dtype}};
+      const Pairs pairs = {
+          {"model.name", "softmax"}, {"loss.name", "cross_entropy"},
+          {"optimizer.name", "sgd"}, {"optimizer.lr", "0.5"},
+          {"data.source", "blobs"},  {"data.features", "12"},
+          {"data.classes", "3"},     {"trainer.batch_size", batch},
+          {"trainer.epochs", "3"},   {"trainer.dtype", dtype}};
       const bool f32 = std::string(dtype) == "f32";
-      const TrainTest values =
-          f32 ? TrainTest{widened<float>(bytes.train),
-                          widened<float>(bytes.test)}
-              : TrainTest{widened<double>(bytes.train),
-                          widened<double>(bytes.test)};
+      const TrainTest values = f32 ? TrainTest{widened<float>(bytes.train),
+                                               widened<float>(bytes.test)}
+                                   : TrainTest{widened<double>(bytes.train),
+                                               widened<double>(bytes.test)};
       const auto from_bytes = train_records(pairs, bytes);
       const auto from_values = train_records(pairs, values);
       REQUIRE(from_bytes.size() == 4);  // epoch 0 and three epochs
@@ -418,8 +413,8 @@ TEST_CASE("runs from one starting point share its evaluation",
     CHECK(same_bits(point->test_loss, alone.records.front().test_loss));
     REQUIRE(collect.records.size() == alone.records.size());
     for (std::size_t i = 0; i < alone.records.size(); ++i)
-      CHECK(same_bits(collect.records[i].test_loss,
-                      alone.records[i].test_loss));
+      CHECK(
+          same_bits(collect.records[i].test_loss, alone.records[i].test_loss));
   }
   SECTION("a later run takes it instead of evaluating") {
     shared.store(key, {1.5, 2.5, kNotMeasured});  // marked values

@@ -48,8 +48,7 @@ void copy_row(const Dataset& data, std::size_t at, std::size_t n, T* out) {
 }  // namespace
 
 template <class T>
-void Dataset::copy_features(std::span<const std::size_t> which,
-                            T* out) const {
+void Dataset::copy_features(std::span<const std::size_t> which, T* out) const {
   for (std::size_t i = 0; i < which.size(); ++i)
     copy_row(*this, which[i] * n_features, n_features, out + i * n_features);
 }

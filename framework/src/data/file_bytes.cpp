@@ -1,12 +1,16 @@
-// Whole-file reads and gzip decompression for the data readers. Reading a
-// file in one call and inflating it into one buffer with libdeflate (about
+// Whole-file reads and gzip decompression for the data readers. Mapping a
+// file and inflating it into one buffer with libdeflate (about
 // twice zlib's speed: 0.11 s against 0.22 s for Fashion-MNIST's 47 MB of
 // training images here) keeps loading well under a second. A stream
 // libdeflate rejects is decoded again by zlib, whose streaming inflate says
 // precisely what is wrong (truncated, corrupt, trailing bytes).
 #include "file_bytes.hpp"
 
+#include <fcntl.h>
 #include <libdeflate.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -40,25 +44,34 @@ void require_regular_file(const fs::path& file) {
   if (fs::is_directory(status)) fail(file, "is a directory, expected a file");
 }
 
-using FileHandle = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
-
 }  // namespace
 
-Bytes read_file_bytes(const fs::path& file) {
+MappedFile::MappedFile(const fs::path& file) {
   require_regular_file(file);
-  FileHandle handle(std::fopen(file.c_str(), "rb"), &std::fclose);
-  if (!handle) fail(file, std::string("cannot open: ") + std::strerror(errno));
-  std::error_code ec;
-  const auto size = fs::file_size(file, ec);
-  if (ec) fail(file, "cannot read its size: " + ec.message());
-  Bytes bytes(static_cast<std::size_t>(size));
-  const std::size_t got =
-      std::fread(bytes.data(), 1, bytes.size(), handle.get());
-  if (got != bytes.size()) {
-    fail(file, "read error: expected " + std::to_string(bytes.size()) +
-                   " bytes, got " + std::to_string(got));
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(file, std::string("cannot open: ") + std::strerror(errno));
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    const int error = errno;
+    ::close(fd);
+    fail(file, std::string("cannot read its size: ") + std::strerror(error));
   }
-  return bytes;
+  size_ = static_cast<std::size_t>(info.st_size);
+  if (size_ > 0) {  // mmap refuses an empty length
+    void* p =
+        ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    const int error = errno;
+    ::close(fd);
+    if (p == MAP_FAILED)
+      fail(file, std::string("cannot read: ") + std::strerror(error));
+    data_ = static_cast<const unsigned char*>(p);
+  } else {
+    ::close(fd);
+  }
+}
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) ::munmap(const_cast<unsigned char*>(data_), size_);
 }
 
 bool is_gzip(std::span<const unsigned char> bytes) {
@@ -194,9 +207,10 @@ Bytes gunzip(std::span<const unsigned char> gz, const fs::path& file) {
 }
 
 Bytes read_data_file(const fs::path& file) {
-  Bytes bytes = read_file_bytes(file);
+  const MappedFile mapped(file);
+  const auto bytes = mapped.bytes();
   if (is_gzip(bytes)) return gunzip(bytes, file);
-  return bytes;
+  return {bytes.begin(), bytes.end()};
 }
 
 }  // namespace descent::data_detail

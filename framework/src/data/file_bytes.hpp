@@ -2,40 +2,34 @@
 // its content is gzip.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
-#include <memory>
-#include <new>
 #include <span>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace descent::data_detail {
 
-// Leaves new elements uninitialised: every byte of a file buffer is
-// written by read or inflate, so zero-filling 47 MB first is wasted work.
-template <class T>
-struct DefaultInitAllocator : std::allocator<T> {
-  template <class U>
-  struct rebind {
-    using other = DefaultInitAllocator<U>;
-  };
-  using std::allocator<T>::allocator;
-  template <class U>
-  void construct(U* p) noexcept {
-    ::new (static_cast<void*>(p)) U;
-  }
-  template <class U, class... Args>
-  void construct(U* p, Args&&... args) {
-    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
-  }
+// A file's content, inflated when it was gzip. A plain byte vector, so a
+// reader can keep it: the IDX reader moves its pixels into the Dataset.
+using Bytes = std::vector<std::uint8_t>;
+
+// A whole file mapped read-only: inflate reads the compressed bytes where
+// the page cache holds them, without copying them first. Throws InputError
+// when the file is missing, is not a regular file, or cannot be read.
+class MappedFile {
+ public:
+  explicit MappedFile(const std::filesystem::path& file);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  std::span<const unsigned char> bytes() const { return {data_, size_}; }
+
+ private:
+  const unsigned char* data_ = nullptr;
+  std::size_t size_ = 0;
 };
-
-using Bytes = std::vector<unsigned char, DefaultInitAllocator<unsigned char>>;
-
-// The file's bytes, read in one call. Throws InputError when the file is
-// missing, is not a regular file, or cannot be read.
-Bytes read_file_bytes(const std::filesystem::path& file);
 
 // True when the bytes start with the gzip magic 1f 8b (RFC 1952).
 bool is_gzip(std::span<const unsigned char> bytes);
@@ -46,7 +40,7 @@ bool is_gzip(std::span<const unsigned char> bytes);
 Bytes gunzip(std::span<const unsigned char> compressed,
              const std::filesystem::path& file);
 
-// read_file_bytes, then gunzip when the content is gzip.
+// The file's bytes, through gunzip when the content is gzip.
 Bytes read_data_file(const std::filesystem::path& file);
 
 // "<file>: <what>" — the one-line shape of every data error.

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <span>
@@ -174,16 +175,24 @@ struct ImageFile {
 };
 
 ImageFile read_images(const fs::path& file, std::size_t max_images) {
-  const Bytes bytes = data_detail::read_data_file(file);
+  Bytes bytes = data_detail::read_data_file(file);
   const IdxArray array = parse_idx(bytes, file, kImages);
   const std::size_t in_file = array.dims[0];
   Dataset images;
   images.rows = max_images == 0 ? in_file : std::min(max_images, in_file);
   images.n_features = array.dims[1] * array.dims[2];
   const std::size_t count = images.rows * images.n_features;
-  images.features_u8.assign(
-      array.data.begin(),
-      array.data.begin() + static_cast<std::ptrdiff_t>(count));
+  const auto pixels =
+      static_cast<std::size_t>(array.data.data() - bytes.data());
+  if (2 * count < bytes.size()) {  // a few rows: a buffer of their own
+    images.features_u8.assign(
+        bytes.begin() + static_cast<std::ptrdiff_t>(pixels),
+        bytes.begin() + static_cast<std::ptrdiff_t>(pixels + count));
+  } else {  // keep the inflated buffer: drop the header in place
+    std::memmove(bytes.data(), bytes.data() + pixels, count);
+    bytes.resize(count);
+    images.features_u8 = std::move(bytes);
+  }
   images.sources.push_back(file);
   return {std::move(images), in_file};
 }

@@ -15,8 +15,9 @@ std::size_t chunk_rows_for(std::size_t rows, std::size_t n_params,
   const std::size_t min_rows = std::clamp<std::size_t>(
       (kMinChunkWork + n_params - 1) / std::max<std::size_t>(n_params, 1), 1,
       max_rows);
-  const std::size_t chunks = std::clamp<std::size_t>(
-      (rows + min_rows - 1) / min_rows, 1, std::max<std::size_t>(max_chunks, 1));
+  const std::size_t chunks =
+      std::clamp<std::size_t>((rows + min_rows - 1) / min_rows, 1,
+                              std::max<std::size_t>(max_chunks, 1));
   return std::max<std::size_t>(1, (rows + chunks - 1) / chunks);
 }
 

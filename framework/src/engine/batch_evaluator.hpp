@@ -95,7 +95,7 @@ class BatchEvaluator {
     Loss loss;
     std::vector<double> out, dout;  // what the loss plugin reads and writes
     std::vector<T> out_t, dout_t;   // the model's side, when T is float
-    std::vector<T> x;  // a chunk's features, when not stored as T
+    std::vector<T> x;               // a chunk's features, when not stored as T
     void forward(const T* params, const T* X, std::size_t rows,
                  std::size_t cols);
     void backward(const T* params, const T* X, std::size_t rows,

@@ -58,8 +58,7 @@ class BatchSource {
   }
 
   Batch<T> next() {
-    if (full_batch())
-      return {full_X_, train_.targets.data(), train_.rows};
+    if (full_batch()) return {full_X_, train_.targets.data(), train_.rows};
     if (next_row_ >= train_.rows) start_epoch();
     const std::size_t n = std::min(batch_, train_.rows - next_row_);
     engine::gather_rows<T>(train_, std::span(order_).subspan(next_row_, n),
