@@ -17,6 +17,7 @@
 
 #include "descent/data.hpp"
 #include "descent/errors.hpp"
+#include "descent/file_hash.hpp"
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<unsigned char>;
@@ -203,6 +204,25 @@ TEST_CASE("concatenated gzip members read as one stream", "[data][idx]") {
       write_file(dir / "two-members.gz", concat(gzip(head), gzip(tail)));
   CHECK(descent::read_idx_images(file).features_u8 ==
         descent::read_idx_images(write_file(dir / "one", whole)).features_u8);
+}
+
+TEST_CASE("a gzip data file is hashed while inflated, once per content",
+          "[data][idx][hash]") {
+  TempDir dir;
+  const Bytes compressed = gzip(three_images());
+  const fs::path file = write_file(dir / "images.gz", compressed);
+  const fs::path never_read = write_file(dir / "copy.gz", compressed);
+  (void)descent::read_idx_images(file);  // hashes it on the side
+  CHECK(descent::sha256_file(file) == descent::sha256_file(never_read));
+
+  // The memo answers for the file until its content changes.
+  const Bytes other = {1, 2, 3};
+  descent::note_sha256(file, other);
+  const fs::path other_file = write_file(dir / "other", other);
+  CHECK(descent::sha256_file(file) == descent::sha256_file(other_file));
+  write_file(dir / "images.gz", gzip(Bytes(kPixels.begin(), kPixels.end())));
+  CHECK(descent::sha256_file(file) != descent::sha256_file(other_file));
+  CHECK(descent::sha256_file(file) != descent::sha256_file(never_read));
 }
 
 TEST_CASE("read_idx_labels returns one byte per label", "[data][idx]") {

@@ -23,6 +23,9 @@
 #include <optional>
 
 #include "descent/errors.hpp"
+#include "descent/file_hash.hpp"
+
+#include <tbb/parallel_invoke.h>
 
 namespace descent::data_detail {
 namespace fs = std::filesystem;
@@ -209,8 +212,14 @@ Bytes gunzip(std::span<const unsigned char> gz, const fs::path& file) {
 Bytes read_data_file(const fs::path& file) {
   const MappedFile mapped(file);
   const auto bytes = mapped.bytes();
-  if (is_gzip(bytes)) return gunzip(bytes, file);
-  return {bytes.begin(), bytes.end()};
+  if (!is_gzip(bytes)) return {bytes.begin(), bytes.end()};
+  // The run's manifest hashes every data file: hash it now, while it is
+  // inflated (Fashion-MNIST's training images: 17 ms of hashing next to
+  // 75 ms of inflating, on a core that would wait otherwise).
+  Bytes out;
+  tbb::parallel_invoke([&] { note_sha256(file, bytes); },
+                       [&] { out = gunzip(bytes, file); });
+  return out;
 }
 
 }  // namespace descent::data_detail
