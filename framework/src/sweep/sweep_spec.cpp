@@ -237,6 +237,16 @@ SweepSpec parse_sweep(Settings& settings, const Experiment& base,
   if (spec.random && spec.trials == 0)
     throw InputError(settings.file().string() +
                      ": sweep.trials must be positive for a random search");
+  if (!spec.random && spec.trials > 0) {  // would be silently ignored
+    std::uint64_t points = 1;
+    for (const SweepDimension& d : spec.dimensions) points *= d.values.size();
+    throw InputError(own.where("sweep.trials") +
+                     ": sweep.trials applies to a random search, but every "
+                     "key of this sweep is a grid or a list (" +
+                     std::to_string(points) +
+                     " points, all run); remove it, or sample a key with "
+                     "uniform(...) or loguniform(...)");
+  }
   return spec;
 }
 
