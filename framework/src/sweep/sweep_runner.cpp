@@ -223,6 +223,10 @@ int SweepRunner::finish() {
   json summary = sweep::summarize(spec_, records);
   if (o_.shard) summary["shard"] = o_.shard->text();
   write_file_atomically(o_.out / "summary.json", summary.dump(2) + "\n");
+  // The workers' hand-over folder, once every worker has handed over (a
+  // folder that still holds something is left to be looked at).
+  std::error_code ignored;
+  fs::remove(o_.out / ".workers", ignored);
   if (!o_.quiet) {
     if (summary["best"].is_null())
       std::printf("no trial finished ok\n");
