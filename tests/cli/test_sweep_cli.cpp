@@ -628,3 +628,18 @@ TEST_CASE("sweep: in a product the key listed last in the file varies fastest",
   CHECK(records.at(0).at("params").at("optimizer.momentum") == 0.0);
   CHECK(records.at(1).at("params").at("optimizer.momentum") == 0.0);
 }
+
+TEST_CASE("sweep: the manifest lists every plugin a trial uses",
+          "[cli][sweep]") {
+  TempDir tmp("sweep-plugins");
+  write_file(tmp / "exp.ini", blobs_sweep("optimizer.name = sgd, adam\n"));
+  sweep({"sweep", "exp.ini", "--quiet", "--out", "out"}, tmp.path());
+  const json manifest = json::parse(read_file(tmp / "out" / "manifest.json"));
+  std::vector<std::string> names;
+  for (const json& p : manifest.at("plugins")) {
+    names.push_back(p.at("name").get<std::string>());
+    CHECK(p.at("sha256").get<std::string>().size() == 64);
+  }
+  CHECK(names == std::vector<std::string>{"softmax", "cross_entropy", "sgd",
+                                          "adam"});
+}

@@ -66,6 +66,10 @@ struct RunContext {
 nlohmann::json manifest_json(const Experiment& experiment,
                              const TrainTest& data, const RunContext& context);
 
+// A plugin as a manifest lists it: name, kind, version, file, its SHA-256
+// and ABI version.
+nlohmann::json plugin_json(const Component& component);
+
 // "nan"-free number text for CSV: shortest round-trip form, "" if NaN.
 std::string csv_number(double value);
 

@@ -167,15 +167,7 @@ namespace {
 
 nlohmann::json component_json(const ComponentChoice& c) {
   if (c.component == nullptr) return nullptr;
-  const Component& p = *c.component;
-  return {{"name", std::string(p.name())},
-          {"kind", kind_name(p.kind)},
-          {"version", p.descriptor->version},
-          {"file", fs::absolute(p.file).string()},
-          {"sha256", sha256_file(p.file)},
-          {"abi", std::to_string(p.abi_version.major) + "." +
-                      std::to_string(p.abi_version.minor) + "." +
-                      std::to_string(p.abi_version.patch)}};
+  return plugin_json(*c.component);
 }
 
 std::string os_text() {
@@ -212,6 +204,17 @@ std::string host_name() {
 }
 
 }  // namespace
+
+nlohmann::json plugin_json(const Component& p) {
+  return {{"name", std::string(p.name())},
+          {"kind", kind_name(p.kind)},
+          {"version", p.descriptor->version},
+          {"file", fs::absolute(p.file).string()},
+          {"sha256", sha256_file(p.file)},
+          {"abi", std::to_string(p.abi_version.major) + "." +
+                      std::to_string(p.abi_version.minor) + "." +
+                      std::to_string(p.abi_version.patch)}};
+}
 
 nlohmann::json manifest_json(const Experiment& e, const TrainTest& data,
                              const RunContext& context) {

@@ -16,6 +16,7 @@
 #include <tbb/task_arena.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -130,6 +131,14 @@ class SweepRunner {
   Experiment base_;
   SweepSpec spec_;
   std::vector<TrialPlan> search_;
+  std::vector<const Component*> trial_plugins_;  // in order of first use
+  void note_plugins(const Experiment& e) {
+    for (const ComponentChoice* c : {&e.model, &e.loss, &e.optimizer})
+      if (c->component != nullptr &&
+          std::find(trial_plugins_.begin(), trial_plugins_.end(),
+                    c->component) == trial_plugins_.end())
+        trial_plugins_.push_back(c->component);
+  }
   TrialCache cache_;  // data and starting points the trials share
 };
 
@@ -144,7 +153,7 @@ void SweepRunner::prepare() {
   // one is reported against the [sweep] keys that made it.
   for (const TrialPlan& t : search_) {
     try {
-      trial_experiment(o_, t, registry_);
+      note_plugins(trial_experiment(o_, t, registry_));
     } catch (const InputError& e) {
       std::string keys;
       for (const auto& [key, value] : t.assignment)
@@ -173,6 +182,12 @@ void SweepRunner::write_start_files() {
   // The base configuration's data (shared by trials that do not vary it).
   const auto data = cache_.data(base_);
   json manifest = manifest_json(base_, *data, {o_.command_line, o_.threads});
+  // Every plugin a trial uses, not only the base configuration's: a sweep
+  // over optimizer.name runs several optimizer libraries.
+  for (const Component* c : trial_plugins_)
+    if (c != base_.model.component && c != base_.loss.component &&
+        c != base_.optimizer.component)
+      manifest["plugins"].push_back(plugin_json(*c));
   manifest["kind"] = "sweep";
   manifest["isolate"] = o_.isolate;
   if (cluster_.size() > 1) manifest["ranks"] = ranks_;
