@@ -218,6 +218,16 @@ TEST_CASE("merge refuses shards of different sweeps naming the folder",
   }
   CHECK(snapshot(tmp / "s1") == s1_before);  // inputs untouched
 
+  // A shard run by another build of descent.
+  const json original = read_json(tmp / "s2" / "manifest.json");
+  json other_build = original;
+  other_build["git_commit"] = "0123456789abcdef0123456789abcdef01234567";
+  write_file(tmp / "s2" / "manifest.json", other_build.dump(2));
+  require_refused(
+      run_descent({"merge", "s1", "s2", "s3", "--out", "merged"}, tmp.path()),
+      {"s2", "descent build", "git_commit", "0123456789abcdef"});
+  write_file(tmp / "s2" / "manifest.json", original.dump(2));
+
   // A plugin file that changed between shards (its SHA-256).
   json manifest = read_json(tmp / "s2" / "manifest.json");
   manifest["plugins"][2]["sha256"] = std::string(64, '0');

@@ -117,6 +117,12 @@ void check_same_sweep(const ShardFolder& s, const ShardFolder& first) {
   if (s.manifest.value("seed", json()) != first.manifest.value("seed", json()))
     differs("the seed", s.manifest.value("seed", json()),
             first.manifest.value("seed", json()));
+  // Another descent build may compute differently: results are promised
+  // bit for bit only for one build.
+  for (const char* key : {"descent_version", "git_commit", "git_dirty"})
+    if (s.manifest.value(key, json()) != first.manifest.value(key, json()))
+      differs(std::string("the descent build (manifest.json's ") + key + ")",
+              s.manifest.value(key, json()), first.manifest.value(key, json()));
   check_hashes(s, first, "plugins", "name", "plugin");
   check_hashes(s, first, "data_files", "path", "data file");
 }
