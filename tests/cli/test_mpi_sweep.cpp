@@ -97,6 +97,8 @@ TEST_CASE(
   INFO("stderr: " << r.err);
   REQUIRE(r.code == 0);
   CHECK(contains(r.out, "best: trial"));
+  // Rank 0's progress line says that it counts rank 0's share (ids 0, 2, 4).
+  CHECK(contains(r.err, "sweep, rank 0 of 2 (its share): 3/3 done"));
   REQUIRE(lines_of(read_file(tmp / "mpi" / "trials.jsonl")).size() == 6);
   require_same_folder(tmp / "one", tmp / "mpi");
   const json manifest = read_json(tmp / "mpi" / "manifest.json");
@@ -156,4 +158,26 @@ TEST_CASE("mpirun with --shard is refused with one line naming --shard",
     count += contains(line, "--shard") ? 1 : 0;
   CHECK(count == 1);  // one rank reports, not every rank
   CHECK_FALSE(fs::exists(tmp / "out"));
+}
+
+TEST_CASE(
+    "mpirun with --isolate: each rank's trials run in worker processes, and "
+    "the records are those of one process",
+    "[cli][sweep][mpi][isolate]") {
+  TempDir tmp("mpi-isolate");
+  write_file(tmp / "exp.ini", mpi_sweep());
+  REQUIRE(run_descent(
+              {"sweep", "exp.ini", "--quiet", "--threads", "1", "--out", "one"},
+              tmp.path())
+              .code == 0);
+  const Result r =
+      mpirun(2,
+             {"sweep", "exp.ini", "--quiet", "--threads", "1", "--isolate",
+              "--out", "mpi"},
+             tmp.path());
+  INFO("stderr: " << r.err);
+  REQUIRE(r.code == 0);
+  require_same_folder(tmp / "one", tmp / "mpi");
+  CHECK(read_json(tmp / "mpi" / "manifest.json").at("isolate") == true);
+  CHECK_FALSE(fs::exists(tmp / "mpi" / ".workers"));
 }

@@ -26,6 +26,8 @@
 #include <memory>
 #include <mutex>
 #include <sstream>
+#include <string>
+#include <utility>
 
 namespace descent {
 namespace fs = std::filesystem;
@@ -42,8 +44,11 @@ using sweep::trial_experiment;
 // one live line on a terminal, a plain line every few seconds otherwise.
 class SweepProgress {
  public:
-  SweepProgress(const SweepSpec& spec, std::size_t total, bool quiet)
+  // `label` starts the line: "sweep", or under MPI which share it counts.
+  SweepProgress(const SweepSpec& spec, std::string label, std::size_t total,
+                bool quiet)
       : spec_(spec),
+        label_(std::move(label)),
         total_(total),
         quiet_(quiet),
         terminal_(::isatty(STDERR_FILENO) != 0) {}
@@ -86,15 +91,17 @@ class SweepProgress {
                     spec_.metric.c_str(), best_,
                     static_cast<unsigned long long>(best_trial_));
     std::fprintf(stderr,
-                 "%ssweep: %zu/%zu done, %d running, %zu diverged, %zu "
+                 "%s%s: %zu/%zu done, %d running, %zu diverged, %zu "
                  "failed, %.0f s elapsed, ETA %.0f s, best %s%s",
-                 terminal_ ? "\r\033[K" : "", done_, total_, running_.load(),
+                 terminal_ ? "\r\033[K" : "", label_.c_str(), done_, total_,
+                 running_.load(),
                  diverged_, failed_, elapsed, eta, best,
                  terminal_ && !last ? "" : "\n");
     std::fflush(stderr);
   }
 
   const SweepSpec& spec_;
+  std::string label_;
   std::size_t total_;
   bool quiet_, terminal_;
   std::mutex mutex_;
@@ -267,7 +274,13 @@ int SweepRunner::run() {
   });
   const std::vector<TrialPlan> search =
       o_.shard ? take_part(search_, o_.shard->k - 1, o_.shard->n) : search_;
-  SweepProgress progress(spec_, trials_to_run(search), o_.quiet);
+  // Under MPI rank 0 sees only its own trials finish until the gather.
+  const std::string label =
+      cluster_.size() > 1
+          ? "sweep, rank 0 of " + std::to_string(cluster_.size()) +
+                " (its share)"
+          : "sweep";
+  SweepProgress progress(spec_, label, trials_to_run(search), o_.quiet);
 
   const unsigned threads =
       o_.threads == 0 ? static_cast<unsigned>(tbb::info::default_concurrency())
