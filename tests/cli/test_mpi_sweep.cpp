@@ -170,11 +170,10 @@ TEST_CASE(
               {"sweep", "exp.ini", "--quiet", "--threads", "1", "--out", "one"},
               tmp.path())
               .code == 0);
-  const Result r =
-      mpirun(2,
-             {"sweep", "exp.ini", "--quiet", "--threads", "1", "--isolate",
-              "--out", "mpi"},
-             tmp.path());
+  const Result r = mpirun(2,
+                          {"sweep", "exp.ini", "--quiet", "--threads", "1",
+                           "--isolate", "--out", "mpi"},
+                          tmp.path());
   INFO("stderr: " << r.err);
   REQUIRE(r.code == 0);
   require_same_folder(tmp / "one", tmp / "mpi");

@@ -640,6 +640,6 @@ TEST_CASE("sweep: the manifest lists every plugin a trial uses",
     names.push_back(p.at("name").get<std::string>());
     CHECK(p.at("sha256").get<std::string>().size() == 64);
   }
-  CHECK(names == std::vector<std::string>{"softmax", "cross_entropy", "sgd",
-                                          "adam"});
+  CHECK(names ==
+        std::vector<std::string>{"softmax", "cross_entropy", "sgd", "adam"});
 }

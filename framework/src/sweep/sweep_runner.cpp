@@ -37,8 +37,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-using sweep::TrialCache;
 using sweep::trial_experiment;
+using sweep::TrialCache;
 
 // Done/total, running, diverged, elapsed, ETA and best so far on stderr:
 // one live line on a terminal, a plain line every few seconds otherwise.
@@ -94,8 +94,7 @@ class SweepProgress {
                  "%s%s: %zu/%zu done, %d running, %zu diverged, %zu "
                  "failed, %.0f s elapsed, ETA %.0f s, best %s%s",
                  terminal_ ? "\r\033[K" : "", label_.c_str(), done_, total_,
-                 running_.load(),
-                 diverged_, failed_, elapsed, eta, best,
+                 running_.load(), diverged_, failed_, elapsed, eta, best,
                  terminal_ && !last ? "" : "\n");
     std::fflush(stderr);
   }
@@ -276,10 +275,9 @@ int SweepRunner::run() {
       o_.shard ? take_part(search_, o_.shard->k - 1, o_.shard->n) : search_;
   // Under MPI rank 0 sees only its own trials finish until the gather.
   const std::string label =
-      cluster_.size() > 1
-          ? "sweep, rank 0 of " + std::to_string(cluster_.size()) +
-                " (its share)"
-          : "sweep";
+      cluster_.size() > 1 ? "sweep, rank 0 of " +
+                                std::to_string(cluster_.size()) + " (its share)"
+                          : "sweep";
   SweepProgress progress(spec_, label, trials_to_run(search), o_.quiet);
 
   const unsigned threads =
