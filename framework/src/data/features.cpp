@@ -15,18 +15,33 @@ namespace {
 // pixel / 255, correctly rounded. For float, byte / 255.0f equals the
 // double quotient rounded to float for all 256 bytes (test_data checks
 // each), so each precision divides in its own type and the loop
-// vectorizes; the AVX2 clone converts and divides 8 floats at a time, where
-// a 256-entry table would be one scalar load per pixel.
-__attribute__((target_clones("avx2", "default"))) void widen_pixels(
-    const std::uint8_t* in, std::size_t n, float* out) {
+// vectorizes; a 256-entry table would be one scalar load per pixel.
+template <class T>
+inline __attribute__((always_inline)) void widen_loop(const std::uint8_t* in,
+                                                      std::size_t n, T* out) {
   for (std::size_t i = 0; i < n; ++i)
-    out[i] = static_cast<float>(in[i]) / 255.0f;
+    out[i] = static_cast<T>(in[i]) / static_cast<T>(255);
 }
 
-__attribute__((target_clones("avx2", "default"))) void widen_pixels(
-    const std::uint8_t* in, std::size_t n, double* out) {
-  for (std::size_t i = 0; i < n; ++i)
-    out[i] = static_cast<double>(in[i]) / 255.0;
+#if defined(__x86_64__)
+// The AVX2 build converts and divides 8 floats at a time. Chosen at the
+// first call rather than by an ifunc (target_clones): an ifunc resolver in
+// the host runs during relocation, before a sanitizer's runtime is up, and
+// the TSan build crashed there. Both give the same bits.
+template <class T>
+__attribute__((target("avx2"))) void widen_avx2(const std::uint8_t* in,
+                                                std::size_t n, T* out) {
+  widen_loop(in, n, out);
+}
+#endif
+
+template <class T>
+void widen_pixels(const std::uint8_t* in, std::size_t n, T* out) {
+#if defined(__x86_64__)
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return widen_avx2(in, n, out);
+#endif
+  widen_loop(in, n, out);
 }
 
 // n values of one row from `data`'s storage, starting at element `at`.
