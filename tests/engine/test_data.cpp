@@ -6,6 +6,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -206,23 +207,41 @@ TEST_CASE("concatenated gzip members read as one stream", "[data][idx]") {
         descent::read_idx_images(write_file(dir / "one", whole)).features_u8);
 }
 
-TEST_CASE("a gzip data file is hashed while inflated, once per content",
+TEST_CASE("a large gzip data file is hashed while inflated, once per content",
           "[data][idx][hash]") {
   TempDir dir;
-  const Bytes compressed = gzip(three_images());
+  // 1100 noise images of 32 x 32: over the 1 MiB from which the reader
+  // hashes while it inflates, since noise does not compress.
+  Bytes pixels(1100 * 32 * 32);
+  std::uint32_t state = 12345;
+  for (auto& p : pixels) {
+    state = state * 1664525u + 1013904223u;
+    p = static_cast<unsigned char>(state >> 24);
+  }
+  const Bytes compressed = gzip(idx_file({1100, 32, 32}, pixels));
+  REQUIRE(compressed.size() > (std::size_t{1} << 20));
   const fs::path file = write_file(dir / "images.gz", compressed);
-  const fs::path never_read = write_file(dir / "copy.gz", compressed);
-  (void)descent::read_idx_images(file);  // hashes it on the side
-  CHECK(descent::sha256_file(file) == descent::sha256_file(never_read));
+  const fs::path copy = write_file(dir / "copy.gz", compressed);
+  CHECK(descent::read_idx_images(file).rows == 1100);
 
-  // The memo answers for the file until its content changes.
+  // Other bytes of the same size under the same modification time: the
+  // hash the read noted still answers, which shows the read noted it.
+  const auto modified = fs::last_write_time(file);
+  Bytes changed = compressed;
+  changed[compressed.size() / 2] ^= 0xff;
+  write_file(file, changed);
+  fs::last_write_time(file, modified);
+  CHECK(descent::sha256_file(file) == descent::sha256_file(copy));
+
+  // A note replaces it; a new modification time makes it hash the file.
   const Bytes other = {1, 2, 3};
   descent::note_sha256(file, other);
   const fs::path other_file = write_file(dir / "other", other);
   CHECK(descent::sha256_file(file) == descent::sha256_file(other_file));
-  write_file(dir / "images.gz", gzip(Bytes(kPixels.begin(), kPixels.end())));
-  CHECK(descent::sha256_file(file) != descent::sha256_file(other_file));
-  CHECK(descent::sha256_file(file) != descent::sha256_file(never_read));
+  fs::last_write_time(file, modified + std::chrono::seconds(5));
+  const std::string rehashed = descent::sha256_file(file);
+  CHECK(rehashed != descent::sha256_file(other_file));
+  CHECK(rehashed != descent::sha256_file(copy));
 }
 
 TEST_CASE("read_idx_labels returns one byte per label", "[data][idx]") {

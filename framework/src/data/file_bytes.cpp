@@ -213,9 +213,12 @@ Bytes read_data_file(const fs::path& file) {
   const MappedFile mapped(file);
   const auto bytes = mapped.bytes();
   if (!is_gzip(bytes)) return {bytes.begin(), bytes.end()};
-  // The run's manifest hashes every data file: hash it now, while it is
-  // inflated (Fashion-MNIST's training images: 17 ms of hashing next to
-  // 75 ms of inflating, on a core that would wait otherwise).
+  // The run's manifest hashes every data file: hash a large one now, while
+  // it is inflated (Fashion-MNIST's training images: 17 ms of hashing next
+  // to 75 ms of inflating, on a core that would wait otherwise). A small
+  // one is not worth a task; the manifest hashes it when it needs to.
+  constexpr std::size_t kHashWhileInflating = std::size_t{1} << 20;
+  if (bytes.size() < kHashWhileInflating) return gunzip(bytes, file);
   Bytes out;
   tbb::parallel_invoke([&] { note_sha256(file, bytes); },
                        [&] { out = gunzip(bytes, file); });
