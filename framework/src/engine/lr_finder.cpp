@@ -57,6 +57,10 @@ class BatchSource {
     }
   }
 
+  // full_X_ may point into X_: not copyable.
+  BatchSource(const BatchSource&) = delete;
+  BatchSource& operator=(const BatchSource&) = delete;
+
   Batch<T> next() {
     if (full_batch()) return {full_X_, train_.targets.data(), train_.rows};
     if (next_row_ >= train_.rows) start_epoch();

@@ -136,6 +136,10 @@ class DataTrainer {
     }
   }
 
+  // full_X_ may point into full_X_storage_: not copyable.
+  DataTrainer(const DataTrainer&) = delete;
+  DataTrainer& operator=(const DataTrainer&) = delete;
+
   RunResult run() {
     result_.classifier = train_.n_classes > 0;
     record_initial_point();
