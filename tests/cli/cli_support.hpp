@@ -4,6 +4,7 @@
 // leaves behind.
 #pragma once
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
@@ -67,6 +68,19 @@ inline std::vector<std::string> Result::err_lines() const {
 
 inline bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
+}
+
+// Bad input: exit 2 and one line on stderr naming every one of `names`.
+inline void require_one_line_error(const Result& r,
+                                   const std::vector<std::string>& names) {
+  INFO("stdout: " << r.out);
+  INFO("stderr: " << r.err);
+  CHECK(r.code == 2);
+  REQUIRE(r.err_lines().size() == 1);
+  for (const std::string& name : names) {
+    INFO("expected on stderr: " << name);
+    CHECK(contains(r.err, name));
+  }
 }
 
 // A fresh folder under the test binary dir, removed when the test ends.

@@ -40,14 +40,7 @@ double number_after(const std::string& line, const std::string& prefix) {
 // run folder.
 void require_bad_input(const Result& r, const fs::path& out,
                        const std::vector<std::string>& names) {
-  INFO("stdout: " << r.out);
-  INFO("stderr: " << r.err);
-  CHECK(r.code == 2);
-  REQUIRE(r.err_lines().size() == 1);
-  for (const std::string& name : names) {
-    INFO("expected on stderr: " << name);
-    CHECK(contains(r.err, name));
-  }
+  require_one_line_error(r, names);
   CHECK_FALSE(fs::exists(out));
   CHECK_FALSE(fs::exists(out.parent_path() / "runs"));
 }

@@ -84,17 +84,6 @@ void run_shards(const fs::path& dir, const std::string& n,
            dir, 0);
 }
 
-// Bad input: exit 2, one stderr line naming each of `names`.
-void require_refused(const Result& r, const std::vector<std::string>& names) {
-  INFO("stderr: " << r.err);
-  CHECK(r.code == 2);
-  REQUIRE(r.err_lines().size() == 1);
-  for (const std::string& name : names) {
-    INFO("expected on stderr: " << name);
-    CHECK(contains(r.err, name));
-  }
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -213,7 +202,7 @@ TEST_CASE("merge refuses shards of different sweeps naming the folder",
     auto args = std::vector<std::string>{"merge"};
     args.insert(args.end(), c.dirs.begin(), c.dirs.end());
     args.insert(args.end(), {"--out", "merged"});
-    require_refused(run_descent(args, tmp.path()), c.names);
+    require_one_line_error(run_descent(args, tmp.path()), c.names);
     CHECK_FALSE(fs::exists(tmp / "merged"));  // nothing written
   }
   CHECK(snapshot(tmp / "s1") == s1_before);  // inputs untouched
@@ -223,7 +212,7 @@ TEST_CASE("merge refuses shards of different sweeps naming the folder",
   json other_build = original;
   other_build["git_commit"] = "0123456789abcdef0123456789abcdef01234567";
   write_file(tmp / "s2" / "manifest.json", other_build.dump(2));
-  require_refused(
+  require_one_line_error(
       run_descent({"merge", "s1", "s2", "s3", "--out", "merged"}, tmp.path()),
       {"s2", "descent build", "git_commit", "0123456789abcdef"});
   write_file(tmp / "s2" / "manifest.json", original.dump(2));
@@ -232,14 +221,14 @@ TEST_CASE("merge refuses shards of different sweeps naming the folder",
   json manifest = read_json(tmp / "s2" / "manifest.json");
   manifest["plugins"][2]["sha256"] = std::string(64, '0');
   write_file(tmp / "s2" / "manifest.json", manifest.dump(2));
-  require_refused(
+  require_one_line_error(
       run_descent({"merge", "s1", "s2", "s3", "--out", "merged"}, tmp.path()),
       {"s2", "plugin sgd", "SHA-256"});
 
   // An existing, non-empty --out is never written into.
   fs::create_directories(tmp / "taken");
   write_file(tmp / "taken" / "keep.txt", "mine\n");
-  require_refused(
+  require_one_line_error(
       run_descent({"merge", "s1", "s3", "--out", "taken"}, tmp.path()),
       {"taken"});
   CHECK(read_file(tmp / "taken" / "keep.txt") == "mine\n");
@@ -306,7 +295,7 @@ TEST_CASE("sweep --shard refuses bad forms and --resume naming --shard",
   write_file(tmp / "exp.ini", shard_sweep());
   for (const std::string bad : {"0/3", "4/3", "1/0", "x", "1/3/2", ""}) {
     INFO("--shard '" << bad << "'");
-    require_refused(
+    require_one_line_error(
         run_descent({"sweep", "exp.ini", "--shard", bad, "--out", "out"},
                     tmp.path()),
         {"--shard", "K/N"});
@@ -315,9 +304,9 @@ TEST_CASE("sweep --shard refuses bad forms and --resume naming --shard",
   run_ok({"sweep", "exp.ini", "--quiet", "--shard", "1/2", "--out", "s1"},
          tmp.path(), 0);
   const auto before = snapshot(tmp / "s1");
-  require_refused(
+  require_one_line_error(
       run_descent({"sweep", "--resume", "s1", "--shard", "2/2"}, tmp.path()),
       {"--shard"});
   CHECK(snapshot(tmp / "s1") == before);
-  require_refused(run_descent({"merge", "s1"}, tmp.path()), {"--out"});
+  require_one_line_error(run_descent({"merge", "s1"}, tmp.path()), {"--out"});
 }

@@ -12,7 +12,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 
 namespace descent {
 
@@ -69,5 +71,11 @@ Experiment resolve_experiment(Settings& settings, const Registry& registry);
 
 // Reads or generates the experiment's data (none for analytic objectives).
 TrainTest load_data(const Experiment& experiment);
+
+// The resolved settings whose keys start with one of `prefixes` ("data."
+// for a section, "trainer.dtype" for one key), as "key=value" lines in
+// resolution order: a cache key for what those settings determine.
+std::string resolved_lines(const Experiment& experiment,
+                           std::initializer_list<std::string_view> prefixes);
 
 }  // namespace descent

@@ -423,14 +423,8 @@ RunResult train(const Experiment& experiment, const TrainTest& data,
 }
 
 std::string StartingPoints::key_of(const Experiment& e) {
-  std::string key;
-  for (const auto& [k, v] : e.resolved) {
-    const bool matters = k.starts_with("model.") || k.starts_with("loss.") ||
-                         k.starts_with("data.") || k == "experiment.seed" ||
-                         k == "trainer.dtype";
-    if (matters) key += k + "=" + v + "\n";
-  }
-  return key + "seed=" + std::to_string(e.seed);
+  return resolved_lines(e, {"model.", "loss.", "data.", "trainer.dtype"}) +
+         "seed=" + std::to_string(e.seed);
 }
 
 std::optional<StartingPoint> StartingPoints::find(

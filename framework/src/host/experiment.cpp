@@ -240,3 +240,19 @@ TrainTest load_data(const Experiment& e) {
 }
 
 }  // namespace descent
+
+namespace descent {
+
+std::string resolved_lines(const Experiment& e,
+                           std::initializer_list<std::string_view> prefixes) {
+  std::string lines;
+  for (const auto& [key, value] : e.resolved)
+    for (std::string_view prefix : prefixes)
+      if (key.starts_with(prefix)) {
+        lines += key + "=" + value + "\n";
+        break;
+      }
+  return lines;
+}
+
+}  // namespace descent

@@ -129,6 +129,8 @@ class SweepRunner {
                const sweep::RecordSink& sink, SweepProgress& progress);
   std::size_t trials_to_run(const std::vector<TrialPlan>& search) const;
   int finish();
+  // Adds the plugins `e` uses to trial_plugins_, each once.
+  void note_plugins(const Experiment& e);
 
   const SweepOptions& o_;
   const Registry& registry_;
@@ -138,13 +140,6 @@ class SweepRunner {
   SweepSpec spec_;
   std::vector<TrialPlan> search_;
   std::vector<const Component*> trial_plugins_;  // in order of first use
-  void note_plugins(const Experiment& e) {
-    for (const ComponentChoice* c : {&e.model, &e.loss, &e.optimizer})
-      if (c->component != nullptr &&
-          std::find(trial_plugins_.begin(), trial_plugins_.end(),
-                    c->component) == trial_plugins_.end())
-        trial_plugins_.push_back(c->component);
-  }
   TrialCache cache_;  // data and starting points the trials share
 };
 
@@ -169,6 +164,14 @@ void SweepRunner::prepare() {
                        " makes an invalid trial: " + e.what());
     }
   }
+}
+
+void SweepRunner::note_plugins(const Experiment& e) {
+  for (const ComponentChoice* c : {&e.model, &e.loss, &e.optimizer})
+    if (c->component != nullptr &&
+        std::find(trial_plugins_.begin(), trial_plugins_.end(), c->component) ==
+            trial_plugins_.end())
+      trial_plugins_.push_back(c->component);
 }
 
 void SweepRunner::write_start_files() {

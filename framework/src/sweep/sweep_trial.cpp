@@ -15,10 +15,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 std::shared_ptr<const TrainTest> TrialCache::data(const Experiment& e) {
-  std::string key;
-  for (const auto& [k, v] : e.resolved)
-    if (k.rfind("data.", 0) == 0 || k == "trainer.dtype")  // stored as
-      key += k + "=" + v + "\n";                           // the dtype
+  // Synthetic and CSV data are stored in the run's dtype.
+  std::string key = resolved_lines(e, {"data.", "trainer.dtype"});
   if (e.data.source != DataSource::fashion_mnist)  // splits use the seed
     key += "seed=" + std::to_string(e.seed);
   const std::lock_guard<std::mutex> lock(mutex_);
