@@ -16,87 +16,19 @@
 #include <string>
 #include <vector>
 
+#include "data_files.hpp"
 #include "descent/data.hpp"
 #include "descent/errors.hpp"
 #include "descent/file_hash.hpp"
 
 namespace fs = std::filesystem;
-using Bytes = std::vector<unsigned char>;
 using descent::CsvHeader;
 using descent::CsvOptions;
 using descent::Dataset;
 
 namespace {
 
-// A folder of its own for each test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = fs::temp_directory_path() /
-            ("descent-test-data-" + std::to_string(::getpid()) + "-" +
-             std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-fs::path write_file(const fs::path& file, const Bytes& bytes) {
-  std::ofstream out(file, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  REQUIRE(out.good());
-  return file;
-}
-
-fs::path write_text(const fs::path& file, const std::string& text) {
-  return write_file(file, Bytes(text.begin(), text.end()));
-}
-
-// A gzip member (RFC 1952) made by zlib, in memory so tests can damage it.
-Bytes gzip(const Bytes& raw) {
-  z_stream zs{};
-  REQUIRE(deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8,
-                       Z_DEFAULT_STRATEGY) == Z_OK);
-  Bytes out(deflateBound(&zs, static_cast<uLong>(raw.size())));
-  zs.next_in = const_cast<Bytef*>(raw.data());
-  zs.avail_in = static_cast<uInt>(raw.size());
-  zs.next_out = out.data();
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  REQUIRE(rc == Z_STREAM_END);
-  return out;
-}
-
-Bytes concat(Bytes a, const Bytes& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-// An IDX file: magic 00 00 type rank, big-endian dims, then the data.
-Bytes idx_file(const std::vector<std::uint32_t>& dims, const Bytes& data,
-               unsigned char type = 0x08) {
-  Bytes bytes{0, 0, type, static_cast<unsigned char>(dims.size())};
-  for (std::uint32_t dim : dims) {
-    for (int shift = 24; shift >= 0; shift -= 8) {
-      bytes.push_back(static_cast<unsigned char>(dim >> shift));
-    }
-  }
-  return concat(bytes, data);
-}
+using namespace data_files;
 
 // 3 images of 2x3 whose pixels cover 0 and 255.
 const Bytes kPixels = {0,  255, 1,  2,   3,   4,   10,  20, 30,
@@ -160,8 +92,7 @@ TEST_CASE("read_idx_images keeps the pixel bytes, read as pixel / 255",
   CHECK(images.n_features == 6);
   CHECK(images.n_targets == 0);
   CHECK(images.format() == descent::FeatureFormat::u8);
-  CHECK(images.features_u8 ==
-        std::vector<std::uint8_t>(kPixels.begin(), kPixels.end()));
+  CHECK(std::ranges::equal(images.features_u8, kPixels));
   const std::vector<double> values = features_of(images);
   REQUIRE(values.size() == kPixels.size());
   for (std::size_t i = 0; i < kPixels.size(); ++i) {
@@ -209,16 +140,10 @@ TEST_CASE("concatenated gzip members read as one stream", "[data][idx]") {
 
 TEST_CASE("a large gzip data file is hashed while inflated, once per content",
           "[data][idx][hash]") {
+  const ScopedEnv no_cache("DESCENT_CACHE_DIR", "off");  // the inflating path
   TempDir dir;
-  // 1100 noise images of 32 x 32: over the 1 MiB from which the reader
-  // hashes while it inflates, since noise does not compress.
-  Bytes pixels(1100 * 32 * 32);
-  std::uint32_t state = 12345;
-  for (auto& p : pixels) {
-    state = state * 1664525u + 1013904223u;
-    p = static_cast<unsigned char>(state >> 24);
-  }
-  const Bytes compressed = gzip(idx_file({1100, 32, 32}, pixels));
+  // Over the 1 MiB from which the reader hashes while it inflates.
+  const Bytes compressed = gzip(noise_images(1100));
   REQUIRE(compressed.size() > (std::size_t{1} << 20));
   const fs::path file = write_file(dir / "images.gz", compressed);
   const fs::path copy = write_file(dir / "copy.gz", compressed);
@@ -411,8 +336,10 @@ TEST_CASE(
   Dataset bytes;
   bytes.rows = 256;
   bytes.n_features = 1;
+  std::vector<std::uint8_t> every_byte(256);
   for (unsigned v = 0; v < 256; ++v)
-    bytes.features_u8.push_back(static_cast<std::uint8_t>(v));
+    every_byte[v] = static_cast<std::uint8_t>(v);
+  bytes.features_u8 = descent::SharedBytes(std::move(every_byte));
   CHECK(bytes.format() == descent::FeatureFormat::u8);
   CHECK(bytes.feature_data<float>() == nullptr);
   CHECK(bytes.feature_data<double>() == nullptr);

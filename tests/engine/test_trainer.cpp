@@ -325,17 +325,19 @@ Dataset byte_images(std::size_t rows, std::uint32_t seed) {
   d.n_features = 12;
   d.n_targets = 1;
   d.n_classes = 3;
+  std::vector<std::uint8_t> pixels;
   std::uint32_t state = seed;
   for (std::size_t r = 0; r < rows; ++r) {
     unsigned sum = 0;
     for (std::size_t f = 0; f < d.n_features; ++f) {
       state = state * 1664525u + 1013904223u;  // Numerical Recipes' LCG
       const auto byte = static_cast<std::uint8_t>(state >> 24);
-      d.features_u8.push_back(byte);
+      pixels.push_back(byte);
       sum += f < 4 ? byte : 0;
     }
     d.targets.push_back(static_cast<double>(sum * 3 / 1021));
   }
+  d.features_u8 = descent::SharedBytes(std::move(pixels));
   return d;
 }
 
@@ -345,7 +347,7 @@ Dataset widened(const Dataset& bytes) {
   Dataset d = bytes;
   std::vector<T> values(bytes.rows * bytes.n_features);
   bytes.copy_features<T>(0, bytes.rows, values.data());
-  d.features_u8.clear();
+  d.features_u8 = {};
   if constexpr (std::is_same_v<T, float>)
     d.features_f32 = std::move(values);
   else

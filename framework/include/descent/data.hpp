@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -31,6 +32,37 @@ enum class Precision { f64, f32 };
 // DRAM traffic, widened as each batch is cut.
 enum class FeatureFormat { f64, f32, u8 };
 
+// Bytes nobody writes to once they are made: owned, or a window on a
+// shared owner such as a mapped file (the inflated-data cache keeps
+// Fashion-MNIST's pixels in the page cache, shared by every process that
+// reads them). Copies share the bytes.
+class SharedBytes {
+ public:
+  SharedBytes() = default;
+  explicit SharedBytes(std::vector<std::uint8_t> bytes);
+  // `bytes` stay valid as long as `owner` lives.
+  SharedBytes(std::shared_ptr<const void> owner,
+              std::span<const std::uint8_t> bytes)
+      : owner_(std::move(owner)), bytes_(bytes) {}
+
+  const std::uint8_t* data() const { return bytes_.data(); }
+  std::size_t size() const { return bytes_.size(); }
+  bool empty() const { return bytes_.empty(); }
+  const std::uint8_t* begin() const { return bytes_.data(); }
+  const std::uint8_t* end() const { return bytes_.data() + bytes_.size(); }
+  std::span<const std::uint8_t> span() const { return bytes_; }
+  // Bytes offset .. offset+count-1, sharing this owner.
+  SharedBytes window(std::size_t offset, std::size_t count) const {
+    return {owner_, bytes_.subspan(offset, count)};
+  }
+  // Equal contents.
+  bool operator==(const SharedBytes& other) const;
+
+ private:
+  std::shared_ptr<const void> owner_;
+  std::span<const std::uint8_t> bytes_;
+};
+
 // A table of rows held as two row-major matrices: features in one of the
 // formats above, targets always in double.
 struct Dataset {
@@ -40,10 +72,10 @@ struct Dataset {
   // 0 for regression. Otherwise n_targets == 1 and each target is a class
   // index 0 .. n_classes-1 stored as a double.
   std::size_t n_classes = 0;
-  std::vector<double> features;           // rows x n_features (f64)
-  std::vector<float> features_f32;        // rows x n_features (f32)
-  std::vector<std::uint8_t> features_u8;  // rows x n_features (u8)
-  std::vector<double> targets;            // rows x n_targets
+  std::vector<double> features;     // rows x n_features (f64)
+  std::vector<float> features_f32;  // rows x n_features (f32)
+  SharedBytes features_u8;          // rows x n_features (u8)
+  std::vector<double> targets;      // rows x n_targets
   // The files the rows came from, for the run manifest.
   std::vector<std::filesystem::path> sources;
 

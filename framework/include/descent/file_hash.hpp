@@ -14,10 +14,10 @@ namespace descent {
 std::string sha256_file(const std::filesystem::path& file);
 
 // Hashes `bytes`, which a reader holds as the current content of `file`,
-// and keeps the result for sha256_file. The data readers call it while they
-// inflate a file, so the manifest's hashing happens on a core that would
-// otherwise wait for the inflate.
-void note_sha256(const std::filesystem::path& file,
-                 std::span<const unsigned char> bytes);
+// keeps the result for sha256_file and returns it. The data readers call it
+// as they read a large file: the hash names the file's entry in the
+// inflated-data cache, and the manifest needs it anyway.
+std::string note_sha256(const std::filesystem::path& file,
+                        std::span<const unsigned char> bytes);
 
 }  // namespace descent

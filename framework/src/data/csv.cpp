@@ -240,7 +240,7 @@ Dataset read_csv(const fs::path& file, const CsvOptions& options) {
                    *options.target_name + "') and by index (" +
                    std::to_string(*options.target_index) + "); give one");
   }
-  const data_detail::Bytes bytes = data_detail::read_data_file(file);
+  const SharedBytes bytes = data_detail::read_data_file(file);
   const std::string_view text = strip_utf8_bom(std::string_view(
       reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   const std::vector<Line> lines = content_lines(text);

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <span>
 #include <type_traits>
 
@@ -104,6 +105,17 @@ std::size_t Dataset::feature_row_bytes() const {
       break;
   }
   return n_features * sizeof(double);
+}
+
+SharedBytes::SharedBytes(std::vector<std::uint8_t> bytes) {
+  auto owned =
+      std::make_shared<const std::vector<std::uint8_t>>(std::move(bytes));
+  bytes_ = {owned->data(), owned->size()};
+  owner_ = std::move(owned);
+}
+
+bool SharedBytes::operator==(const SharedBytes& other) const {
+  return std::ranges::equal(bytes_, other.bytes_);
 }
 
 void store_features_as_f32(Dataset& data) {

@@ -209,20 +209,34 @@ Bytes gunzip(std::span<const unsigned char> gz, const fs::path& file) {
   return explained_gunzip(gz, file);
 }
 
-Bytes read_data_file(const fs::path& file) {
+namespace {
+
+// A large gzip file without the cache: its hash (for the manifest) is
+// computed on a core that would otherwise wait for the inflate.
+Bytes hash_while_inflating(const fs::path& file,
+                           std::span<const unsigned char> gz) {
+  Bytes out;
+  tbb::parallel_invoke([&] { note_sha256(file, gz); },
+                       [&] { out = gunzip(gz, file); });
+  return out;
+}
+
+}  // namespace
+
+SharedBytes read_data_file(const fs::path& file) {
   const MappedFile mapped(file);
   const auto bytes = mapped.bytes();
-  if (!is_gzip(bytes)) return {bytes.begin(), bytes.end()};
-  // The run's manifest hashes every data file: hash a large one now, while
-  // it is inflated (Fashion-MNIST's training images: 17 ms of hashing next
-  // to 75 ms of inflating, on a core that would wait otherwise). A small
-  // one is not worth a task; the manifest hashes it when it needs to.
-  constexpr std::size_t kHashWhileInflating = std::size_t{1} << 20;
-  if (bytes.size() < kHashWhileInflating) return gunzip(bytes, file);
-  Bytes out;
-  tbb::parallel_invoke([&] { note_sha256(file, bytes); },
-                       [&] { out = gunzip(bytes, file); });
-  return out;
+  // A plain file is copied, not kept mapped: a user's file may change
+  // under a long run, a cache entry never does.
+  if (!is_gzip(bytes)) return SharedBytes(Bytes(bytes.begin(), bytes.end()));
+  if (bytes.size() < kLargeGzip) return SharedBytes(gunzip(bytes, file));
+  const auto cache = inflated_cache_dir();
+  if (!cache) return SharedBytes(hash_while_inflating(file, bytes));
+  const std::string sha256 = note_sha256(file, bytes);
+  if (auto cached = find_inflated(*cache, sha256, bytes)) return *cached;
+  Bytes inflated = gunzip(bytes, file);
+  store_inflated(*cache, sha256, bytes, inflated);
+  return SharedBytes(std::move(inflated));
 }
 
 }  // namespace descent::data_detail

@@ -25,7 +25,6 @@
 
 namespace descent {
 namespace fs = std::filesystem;
-using data_detail::Bytes;
 using data_detail::describe;
 
 namespace {
@@ -175,8 +174,8 @@ struct ImageFile {
 };
 
 ImageFile read_images(const fs::path& file, std::size_t max_images) {
-  Bytes bytes = data_detail::read_data_file(file);
-  const IdxArray array = parse_idx(bytes, file, kImages);
+  const SharedBytes bytes = data_detail::read_data_file(file);
+  const IdxArray array = parse_idx(bytes.span(), file, kImages);
   const std::size_t in_file = array.dims[0];
   Dataset images;
   images.rows = max_images == 0 ? in_file : std::min(max_images, in_file);
@@ -184,15 +183,12 @@ ImageFile read_images(const fs::path& file, std::size_t max_images) {
   const std::size_t count = images.rows * images.n_features;
   const auto pixels =
       static_cast<std::size_t>(array.data.data() - bytes.data());
-  if (2 * count < bytes.size()) {  // a few rows: a buffer of their own
-    images.features_u8.assign(
-        bytes.begin() + static_cast<std::ptrdiff_t>(pixels),
-        bytes.begin() + static_cast<std::ptrdiff_t>(pixels + count));
-  } else {  // keep the inflated buffer: drop the header in place
-    std::memmove(bytes.data(), bytes.data() + pixels, count);
-    bytes.resize(count);
-    images.features_u8 = std::move(bytes);
-  }
+  if (2 * count < bytes.size())  // a few rows: a buffer of their own
+    images.features_u8 = SharedBytes(std::vector<std::uint8_t>(
+        array.data.begin(),
+        array.data.begin() + static_cast<std::ptrdiff_t>(count)));
+  else  // the pixels where they were read: no copy
+    images.features_u8 = bytes.window(pixels, count);
   images.sources.push_back(file);
   return {std::move(images), in_file};
 }
@@ -204,8 +200,8 @@ Dataset read_idx_images(const fs::path& file, std::size_t max_images) {
 }
 
 std::vector<std::uint8_t> read_idx_labels(const fs::path& file) {
-  const Bytes bytes = data_detail::read_data_file(file);
-  const IdxArray array = parse_idx(bytes, file, kLabels);
+  const SharedBytes bytes = data_detail::read_data_file(file);
+  const IdxArray array = parse_idx(bytes.span(), file, kLabels);
   return {array.data.begin(), array.data.end()};
 }
 

@@ -93,11 +93,14 @@ std::string sha256_file(const fs::path& file) {
   return hash;
 }
 
-void note_sha256(const fs::path& file, std::span<const unsigned char> bytes) {
+std::string note_sha256(const fs::path& file,
+                        std::span<const unsigned char> bytes) {
   const auto key = key_of(file);
   const Context ctx = sha256_context();
   EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size());
-  remember(key, hex_digest(ctx.get()));
+  std::string hash = hex_digest(ctx.get());
+  remember(key, hash);
+  return hash;
 }
 
 }  // namespace descent
