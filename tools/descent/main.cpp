@@ -3,6 +3,7 @@
 #include "sweep_trial_command.hpp"
 
 #include <descent/errors.hpp>
+#include <descent/registry.hpp>
 
 #include <iostream>
 #include <string>
@@ -40,6 +41,7 @@ const char* const kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
+  descent::keep_plugin_libraries_single_threaded();
   const std::vector<std::string> all(argv + 1, argv + argc);
   if (all.empty()) {  // a usage error: the usage goes to stderr
     std::cerr << kUsage;
