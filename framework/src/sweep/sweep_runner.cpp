@@ -268,6 +268,12 @@ int SweepRunner::finish() {
 // runs only its part of the search: the best-seeds re-runs need the whole
 // search, so they run when the merged folder is resumed.
 int SweepRunner::run() {
+  // --threads bounds the whole sweep, loading the data included.
+  const unsigned threads =
+      o_.threads == 0 ? static_cast<unsigned>(tbb::info::default_concurrency())
+                      : o_.threads;
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            threads);
   sweep::together(cluster_, [&] { prepare(); });
   for (const std::string& host : cluster_.gather(sweep::this_host()))
     ranks_.push_back({{"rank", ranks_.size()}, {"host", host}});
@@ -283,11 +289,6 @@ int SweepRunner::run() {
                           : "sweep";
   SweepProgress progress(spec_, label, trials_to_run(search), o_.quiet);
 
-  const unsigned threads =
-      o_.threads == 0 ? static_cast<unsigned>(tbb::info::default_concurrency())
-                      : o_.threads;
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
-                            threads);
   tbb::task_arena arena(static_cast<int>(threads));
   const sweep::RunHere run_here = [&](const std::vector<TrialPlan>& plans,
                                       const sweep::RecordSink& sink) {
