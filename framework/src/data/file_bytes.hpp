@@ -14,8 +14,7 @@
 
 namespace descent::data_detail {
 
-// A file's content, inflated when it was gzip. A plain byte vector, so a
-// reader can keep it: the IDX reader moves its pixels into the Dataset.
+// Bytes a reader owns: what gunzip makes, handed on as SharedBytes.
 using Bytes = std::vector<std::uint8_t>;
 
 // A whole file mapped read-only: inflate reads the compressed bytes where
@@ -52,8 +51,9 @@ inline constexpr std::size_t kLargeGzip = std::size_t{1} << 20;
 // ---- The inflated-data cache ------------------------------------------------
 // A large gzip data file is inflated once and kept, as the plain bytes it
 // holds, in <cache>/inflated/<SHA-256 of the gzip file>; later reads map
-// that file (Fashion-MNIST's training images: about 6 ms instead of 75 ms,
-// in pages every process on the machine shares). An entry is used only
+// that file (Fashion-MNIST's training images: about 6 ms to map and check
+// instead of 75 ms to inflate, in pages every process on the machine
+// shares). An entry is used only
 // when its size and CRC-32 match the gzip trailer's, so a torn or altered
 // entry is inflated again and replaced, never read.
 
