@@ -499,6 +499,34 @@ TEST_CASE("bad sweep specs are InputErrors naming the key", "[engine][sweep]") {
   }
 }
 
+TEST_CASE(
+    "a bad sweep option is named where it was given: file or command line",
+    "[engine][sweep]") {
+  Settings experiment = Settings::from_pairs(blobs(), "test.ini");
+  const Experiment base = resolve_experiment(experiment, builtin());
+  // The message parse_sweep gives for a random search with `key = value`.
+  auto message_for = [&](const std::string& key, const std::string& value,
+                         const std::string& origin) {
+    Settings sweep = Settings::from_pairs(
+        {{"sweep.optimizer.lr", "loguniform(1e-3, 1)"}}, "test.ini");
+    sweep.set(key, value, origin);
+    try {
+      parse_sweep(sweep, base, builtin());
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no InputError)");
+  };
+  for (const std::string origin : {"test.ini", "command line"})
+    for (const auto& [key, value] : Pairs{{"sweep.repeats", "0"},
+                                          {"sweep.metric", "accuracy"},
+                                          {"sweep.trials", "0"}}) {
+      const std::string message = message_for(key, value, origin);
+      INFO("message: " << message);
+      CHECK(message.rfind(origin + ": " + key + " = '" + value + "'", 0) == 0);
+    }
+}
+
 TEST_CASE("an empty [sweep] is an InputError", "[engine][sweep]") {
   const std::string none = error_of(blobs(), {});
   CHECK(contains(none, "[sweep]"));

@@ -61,6 +61,9 @@ class Settings {
   std::optional<std::string> take(std::string_view key);
   // "FILE: key = 'value'" — the prefix of an error about `key`.
   std::string where(std::string_view key) const;
+  // Where `key` was given: the file's path or "command line" (the file's
+  // path for a key that was not given).
+  std::string origin(std::string_view key) const;
 
   // Throws InputError for the first key that was never read: a typo or a
   // key that does not apply (e.g. optimizer.beta1 for sgd).

@@ -155,6 +155,11 @@ std::string Settings::where(std::string_view key) const {
          "'";
 }
 
+std::string Settings::origin(std::string_view key) const {
+  const Entry* e = find(key);
+  return e != nullptr ? e->origin : file_.string();
+}
+
 void Settings::bad(std::string_view key, const std::string& expected) const {
   throw InputError(where(key) + ": expected " + expected);
 }

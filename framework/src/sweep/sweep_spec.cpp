@@ -216,7 +216,11 @@ SweepSpec parse_sweep(Settings& settings, const Experiment& base,
     const SpecText text{inner, trim(value), settings.where(key)};
     spec.dimensions.push_back(parse_dimension(text, base, spec.random));
   }
-  Settings own = Settings::from_pairs(options, settings.file().string());
+  // The sweep's own options, each still named where it was given (the
+  // file or the command line) in errors.
+  Settings own = Settings::from_pairs({}, settings.file().string());
+  for (auto& [key, value] : options)
+    own.set(key, std::move(value), settings.origin(key));
   spec.trials = static_cast<std::uint64_t>(
       own.integer("sweep.trials", spec.random ? 16 : 0, 0, 1'000'000));
   spec.repeats =
@@ -235,8 +239,9 @@ SweepSpec parse_sweep(Settings& settings, const Experiment& base,
                      ": [sweep] names no key to vary, e.g. optimizer.lr = "
                      "grid(1e-4, 1, 9, log)");
   if (spec.random && spec.trials == 0)
-    throw InputError(settings.file().string() +
-                     ": sweep.trials must be positive for a random search");
+    throw InputError(own.where("sweep.trials") +
+                     ": expected a positive number of trials for a random "
+                     "search");
   if (!spec.random && spec.trials > 0) {  // would be silently ignored
     std::uint64_t points = 1;
     for (const SweepDimension& d : spec.dimensions) points *= d.values.size();
