@@ -216,7 +216,7 @@ def main():
     # Sweep: 8 log-spaced rates, softmax SGD batch 128, 2 epochs each.
     f = descent_bench(a.descent, "sweep", GRID_INI, "--sweep.optimizer.lr=grid(1e-3, 0.3, 8, log)",
                       "--optimizer.name=sgd", "--trainer.batch_size=128", "--trainer.epochs=2",
-                      "--threads", "2")
+                      "--threads", "2", "--reps", "3" if a.quick else "5")
     d_sweep, _ = figure(f, "sweep wall", "threads=2")
     eff, _ = figure(f, "parallel efficiency")
     t_sweep = torch_sweep_seconds()
