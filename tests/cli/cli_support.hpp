@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "temp_dir.hpp"
+
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,30 +85,7 @@ inline void require_one_line_error(const Result& r,
   }
 }
 
-// A fresh folder under the test binary dir, removed when the test ends.
-class TempDir {
- public:
-  explicit TempDir(const std::string& label) {
-    static std::atomic<int> counter{0};
-    path_ = fs::path(DESCENT_TEST_BINARY_DIR) / "cli_scratch" /
-            (label + "-" + std::to_string(::getpid()) + "-" +
-             std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
+using descent::test::TempDir;
 
 // Runs `descent args...` with the scratch folder as working directory (so a
 // stray relative path can never touch the source tree) and without

@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <catch2/catch.hpp>
+
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -13,35 +14,14 @@
 #include <optional>
 #include <string>
 #include <vector>
+#include "temp_dir.hpp"
 
 namespace data_files {
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<unsigned char>;
 
-// A folder of its own for each test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = fs::temp_directory_path() /
-            ("descent-test-data-" + std::to_string(::getpid()) + "-" +
-             std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using descent::test::TempDir;
 
 inline fs::path write_file(const fs::path& file, const Bytes& bytes) {
   std::ofstream out(file, std::ios::binary);

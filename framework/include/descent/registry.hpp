@@ -45,12 +45,13 @@ struct Diagnostic {
 
 const char* kind_name(descent_kind kind);  // "optimizer", "model", "loss"
 
+std::optional<descent_kind> parse_kind(std::string_view name);
+
 // TBB is the one parallel runtime, so the libraries plugins link must not
 // start thread pools of their own. Sets OPENBLAS_NUM_THREADS=1, read by
 // OpenBLAS when a model plugin loads it. Call first in main(): it changes
 // the environment, which is safe only before any other thread starts.
 void keep_plugin_libraries_single_threaded();
-std::optional<descent_kind> parse_kind(std::string_view name);
 
 class Registry {
  public:

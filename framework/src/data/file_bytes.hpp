@@ -18,8 +18,9 @@ namespace descent::data_detail {
 using Bytes = std::vector<std::uint8_t>;
 
 // A whole file mapped read-only: inflate reads the compressed bytes where
-// the page cache holds them, without copying them first. Throws InputError
-// when the file is missing, is not a regular file, or cannot be read.
+// the page cache holds them, without copying them first, and a cache entry
+// stays mapped as the data set's bytes. Throws InputError when the file is
+// missing, is not a regular file, or cannot be read.
 class MappedFile {
  public:
   explicit MappedFile(const std::filesystem::path& file);
